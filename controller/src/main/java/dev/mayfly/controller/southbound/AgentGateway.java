@@ -1,0 +1,20 @@
+package dev.mayfly.controller.southbound;
+
+import dev.mayfly.southbound.v1.Command;
+import java.util.Set;
+
+/**
+ * How the controller pushes commands to agents (ONOS "Provider" role), implemented by
+ * the Netty southbound server. Sending is asynchronous; the agent answers with a
+ * CommandResult carrying the same command_id, delivered to {@link SouthboundListener}.
+ */
+public interface AgentGateway {
+
+  /** Queues {@code command} to the agent of {@code nodeName}; false if it is not connected. */
+  boolean send(String nodeName, Command command);
+
+  boolean isConnected(String nodeName);
+
+  /** Names of the nodes with a live, registered connection. */
+  Set<String> connectedNodes();
+}
