@@ -37,6 +37,12 @@ public final class AgentMain {
     Logger log = LoggerFactory.getLogger(AgentMain.class);
     try {
       Files.createDirectories(cfg.stateDir());
+      try {
+        Files.setPosixFilePermissions(cfg.stateDir(),
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
     } catch (IOException e) {
       log.error("--state-dir: cannot create {}: {}", cfg.stateDir(), e.getMessage());
       System.exit(1);
