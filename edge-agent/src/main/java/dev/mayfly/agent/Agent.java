@@ -70,6 +70,7 @@ public final class Agent implements AutoCloseable {
   private volatile Channel registered;
   private ScheduledFuture<?> heartbeatTask; // control thread only
   private int failures; // control thread only
+  private int tlsFailures; // consecutive TLS failures with our client certificate; control thread
   private int registrations; // guarded by stateLock
 
   /**
@@ -158,7 +159,7 @@ public final class Agent implements AutoCloseable {
       return;
     }
     try {
-      if (!creds.enrolled()) {
+      if (!creds.enrolled(cfg.nodeName())) {
         log.info("not enrolled yet; enrolling '{}' with {}:{}", cfg.nodeName(),
             cfg.controllerHost(), cfg.controllerPort());
         Enroller.enroll(cfg, creds, group);
@@ -201,8 +202,35 @@ public final class Agent implements AutoCloseable {
         ? "cannot connect to " + cfg.controllerHost() + ":" + cfg.controllerPort() + ": "
             + describe(connect.cause())
         : wasRegistered ? "connection to controller lost" : "connection closed before registering";
-    String detail = (String) ch.attr(CLOSE_REASON).get();
+    String detail = ch.attr(CLOSE_REASON).get();
+    if (!wasRegistered && detail != null && detail.startsWith("TLS: ")) {
+      maybeReenroll(detail);
+    } else if (wasRegistered) {
+      tlsFailures = 0;
+    }
     retryLater(detail != null ? why + " (" + detail + ")" : why);
+  }
+
+  /**
+   * After 3 TLS handshake failures in a row with our certificate (e.g. the controller's CA
+   * was re-created), enroll again if a token and --ca-cert are configured.
+   */
+  private void maybeReenroll(String detail) {
+    tlsFailures++;
+    if (tlsFailures < 3 || cfg.caCert() == null) {
+      return;
+    }
+    try {
+      if (cfg.resolveBootstrapToken() == null) {
+        return;
+      }
+      log.warn("{} TLS failures with the current certificate ({}); enrolling again", tlsFailures,
+          detail);
+      creds.discardCertificate();
+      tlsFailures = 0;
+    } catch (IOException e) {
+      log.warn("cannot re-enroll: {}", e.getMessage());
+    }
   }
 
   private void retryLater(String reason) {
@@ -362,6 +390,14 @@ public final class Agent implements AutoCloseable {
         log.info("result of {} not sent: connection closed (the controller will ask again)",
             r.getCommandId());
       }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+        ctx.channel().attr(CLOSE_REASON).setIfAbsent("TLS: " + describe(hs.cause()).replaceFirst("^TLS: ", ""));
+      }
+      super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -58,14 +58,39 @@ public final class AgentCredentials {
 
   /** True when a key, a certificate that is currently valid, and the CA are present. */
   public boolean enrolled() {
+    return enrolled(null);
+  }
+
+  /**
+   * Like {@link #enrolled()}, and the certificate's subject names {@code nodeName} (when
+   * not null): an agent whose name changed enrolls again.
+   */
+  public boolean enrolled(String nodeName) {
     if (!Files.exists(keyFile()) || !Files.exists(certFile()) || !Files.exists(caFile())) {
       return false;
     }
     try {
-      certificate().checkValidity(new Date());
+      X509Certificate c = certificate();
+      c.checkValidity(new Date());
+      if (nodeName != null) {
+        String dn = c.getSubjectX500Principal().getName();
+        if (!java.util.Arrays.asList(dn.split(",")).contains("CN=" + nodeName)) {
+          return false;
+        }
+      }
       return true;
     } catch (IOException | GeneralSecurityException e) {
       return false;
+    }
+  }
+
+  /**
+   * Sets the current certificate aside ({@code agent.pem.rejected}) so that the next
+   * connection attempt enrolls again.
+   */
+  public void discardCertificate() throws IOException {
+    if (Files.exists(certFile())) {
+      Files.move(certFile(), dir.resolve("agent.pem.rejected"), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

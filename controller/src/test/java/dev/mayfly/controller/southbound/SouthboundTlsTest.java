@@ -268,6 +268,29 @@ class SouthboundTlsTest {
   }
 
   @Test
+  void agentEnrollsAgainWhenTheControllerCaWasRecreated() throws Exception {
+    Agent a = startAgent("edge-a", new RecordingGuestDriver());
+    assertThat(a.awaitRegistrations(1, 10_000)).isTrue();
+    X509Certificate oldCert = new AgentCredentials(tmp.resolve("agents/edge-a")).certificate();
+    int port = server.port();
+    server.stop();
+    try (var files = Files.list(settings.pkiDir())) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    SouthboundSettings same = new SouthboundSettings("127.0.0.1", port, settings.home(), TOKEN,
+        HEARTBEAT_MS, List.of(), SouthboundSettings.DEFAULT_MAX_FRAME);
+    ca = CertificateAuthority.loadOrCreate(same.pkiDir(), List.of());
+    server = new SouthboundServer(same, ca, BootstrapToken.of(TOKEN), listener);
+    server.start();
+    assertThat(a.awaitRegistrations(2, 20_000)).isTrue();
+    X509Certificate newCert = new AgentCredentials(tmp.resolve("agents/edge-a")).certificate();
+    assertThat(newCert).isNotEqualTo(oldCert);
+    newCert.verify(ca.caCertificate().getPublicKey());
+  }
+
+  @Test
   void silentAgentIsDisconnectedForMissedHeartbeats() throws Exception {
     RawClient c = registeredRawClient("edge-s");
     assertThat(next(listener.registered).node()).isEqualTo("edge-s");
