@@ -246,26 +246,70 @@ int parse_bandwidth(const char *s, double *Bps) {
   return -1;
 }
 
-char *unquote(const char *s) {
-  size_t n = strlen(s);
-  if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\''))) {
-    Str o;
-    str_init(&o);
-    str_add(&o, "");
-    for (size_t i = 1; i + 1 < n; i++) {
-      if (s[0] == '"' && s[i] == '\\' && i + 2 < n) {
-        i++;
-        char c = s[i];
+/* Click string unquoting: "double quotes" with backslash escapes
+ * (\n \t \r \\ \" \xHH \<hex bytes>), 'single quotes' raw, and \<hex>
+ * also outside quotes; adjacent pieces concatenate.  Binary-safe. */
+char *unquote_bin(const char *s, size_t *outlen) {
+  Str o;
+  str_init(&o);
+  str_add(&o, "");
+  char q = 0;
+  for (const char *p = s; *p; p++) {
+    if (q == '\'') {
+      if (*p == '\'') q = 0;
+      else str_addc(&o, *p);
+      continue;
+    }
+    if (*p == '\\' && p[1] == '<') {
+      p += 2;
+      int nib = -1;
+      while (*p && *p != '>') {
+        int v = -1;
+        if (*p >= '0' && *p <= '9') v = *p - '0';
+        else if (*p >= 'a' && *p <= 'f') v = *p - 'a' + 10;
+        else if (*p >= 'A' && *p <= 'F') v = *p - 'A' + 10;
+        if (v >= 0) {
+          if (nib < 0) nib = v;
+          else { str_addc(&o, (char)(nib << 4 | v)); nib = -1; }
+        }
+        p++;
+      }
+      if (!*p) break;
+      continue;
+    }
+    if (q == '"') {
+      if (*p == '"') { q = 0; continue; }
+      if (*p == '\\' && p[1]) {
+        p++;
+        char c = *p;
         if (c == 'n') c = '\n';
         else if (c == 't') c = '\t';
         else if (c == 'r') c = '\r';
+        else if (c == 'a') c = '\a';
+        else if (c == '0' && !(p[1] >= '0' && p[1] <= '7')) c = 0;
+        else if (c == 'x' && isxdigit((unsigned char)p[1])) {
+          int v = 0, k = 0;
+          while (k < 2 && isxdigit((unsigned char)p[1])) { p++; v = v * 16 + (isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10)); k++; }
+          c = (char)v;
+        } else if (c >= '0' && c <= '7') {
+          int v = 0, k = 0;
+          p--;
+          while (k < 3 && p[1] >= '0' && p[1] <= '7') { p++; v = v * 8 + (*p - '0'); k++; }
+          c = (char)v;
+        }
         str_addc(&o, c);
-      } else str_addc(&o, s[i]);
+        continue;
+      }
+      str_addc(&o, *p);
+      continue;
     }
-    return o.s;
+    if (*p == '"' || *p == '\'') { q = *p; continue; }
+    str_addc(&o, *p);
   }
-  return xstrdup(s);
+  if (outlen) *outlen = o.len;
+  return o.s;
 }
+char *unquote(const char *s) { return unquote_bin(s, NULL); }
 
 const char *arg_type_name(ArgType t) {
   switch (t) {

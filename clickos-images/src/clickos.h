@@ -277,6 +277,7 @@ int parse_double(const char *s, double *v);
 int parse_time_ns(const char *s, uint64_t *ns);
 int parse_bandwidth(const char *s, double *Bps);
 char *unquote(const char *s);
+char *unquote_bin(const char *s, size_t *len);
 char *strip_comments_trim(const char *s);
 void split_words(const char *s, Args *a); /* whitespace split (respects quotes) */
 const char *arg_type_name(ArgType t);
@@ -347,6 +348,7 @@ extern void *g_devmap_arg;
 void sched_reset(void);
 int sched_run(Router *r, int (*idle_hook)(void *), void *hookarg); /* returns when stopped */
 void sched_request_stop(void);
+void sched_install_signals(void);
 bool sched_stop_requested(void);
 bool sched_idle(void); /* no tasks, timers */
 

@@ -325,7 +325,7 @@ static int src_conf(Element *e, Args *a, ErrCtx *err) {
   int r;
   if (!strcmp(e->cls->name, "InfiniteSource")) {
     s->kind = 0;
-    ArgSpec sp[] = {{"DATA", A_STR, A_POSITIONAL, &data, &have_data, NULL},
+    ArgSpec sp[] = {{"DATA", A_ANY, A_POSITIONAL, &data, &have_data, NULL},
                     {"LIMIT", A_INT, A_POSITIONAL, &s->limit, NULL, NULL},
                     {"BURST", A_UINT, A_POSITIONAL, &s->burst, NULL, NULL},
                     {"ACTIVE", A_BOOL, A_POSITIONAL, &s->active, NULL, NULL},
@@ -335,7 +335,7 @@ static int src_conf(Element *e, Args *a, ErrCtx *err) {
     r = args_read(a, sp, 7);
   } else if (!strcmp(e->cls->name, "RatedSource")) {
     s->kind = 1;
-    ArgSpec sp[] = {{"DATA", A_STR, A_POSITIONAL, &data, &have_data, NULL},
+    ArgSpec sp[] = {{"DATA", A_ANY, A_POSITIONAL, &data, &have_data, NULL},
                     {"RATE", A_DOUBLE, A_POSITIONAL, &s->rate_v, NULL, NULL},
                     {"LIMIT", A_INT, A_POSITIONAL, &s->limit, NULL, NULL},
                     {"ACTIVE", A_BOOL, A_POSITIONAL, &s->active, NULL, NULL},
@@ -347,7 +347,7 @@ static int src_conf(Element *e, Args *a, ErrCtx *err) {
   } else {
     s->kind = 2;
     ArgSpec sp[] = {{"INTERVAL", A_TIME, A_POSITIONAL, &s->interval, NULL, NULL},
-                    {"DATA", A_STR, A_POSITIONAL, &data, &have_data, NULL},
+                    {"DATA", A_ANY, A_POSITIONAL, &data, &have_data, NULL},
                     {"LIMIT", A_INT, 0, &s->limit, NULL, NULL},
                     {"ACTIVE", A_BOOL, 0, &s->active, NULL, NULL},
                     {"STOP", A_BOOL, 0, &s->stop, NULL, NULL},
@@ -356,7 +356,7 @@ static int src_conf(Element *e, Args *a, ErrCtx *err) {
     if (r == 0 && s->interval == 0) r = err_report(err, 0, "INTERVAL: must be > 0");
   }
   if (s->length > 65535) r = err_report(err, 0, "LENGTH: too large");
-  if (have_data) { s->data = data; s->dlen = strlen(data); }
+  if (have_data) { s->data = unquote_bin(data, &s->dlen); free(data); }
   else { free(data); s->data = xstrdup(default_data); s->dlen = strlen(default_data); }
   src_build_data(s);
   return r;
@@ -457,7 +457,7 @@ static int src_wr(Element *e, const char *v, const void *t, ErrCtx *err) {
     case 1: if (parse_bool(x, &s->active)) r = err_report(err, 0, "active: expected boolean"); break;
     case 2: { long long l; if (parse_int(x, &l)) r = err_report(err, 0, "limit: expected integer"); else s->limit = (int)l; break; }
     case 3: { double d; if (parse_double(x, &d) || d < 0) r = err_report(err, 0, "rate: expected real number"); else { s->rate_v = d; rate_init(&s->rate, d); } break; }
-    default: { char *u = unquote(x); free(s->data); s->data = u; s->dlen = strlen(u); src_build_data(s); break; }
+    default: { size_t n; char *u = unquote_bin(x, &n); free(s->data); s->data = u; s->dlen = n; src_build_data(s); break; }
   }
   free(x);
   if (r == 0 && s->active && s->e.out_proc[0] == 'h') {

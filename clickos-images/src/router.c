@@ -374,11 +374,14 @@ Router *router_build(const Config *c, ErrCtx *err, DevMapFn map, void *maparg) {
     char ctx[512];
     snprintf(ctx, sizeof ctx, "While initializing '%s :: %s'", e->name, e->cls->name);
     const char *oc = err->context;
+    int ol = err->line;
     err->context = ctx;
+    err->line = e->line;
     int n0 = err->nerrors;
     int rc = e->cls->initialize(e, err);
     if (rc < 0 && err->nerrors == n0) err_report(err, e->line, "initialization failed");
     err->context = oc;
+    err->line = ol;
     if (rc < 0) break;
   }
   if (err->nerrors > before) { router_free(r); return NULL; }

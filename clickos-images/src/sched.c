@@ -127,7 +127,10 @@ void sched_reset(void) {
   stop_flag = 0;
 }
 
-static void install_signals(void) {
+void sched_install_signals(void) {
+  static bool done;
+  if (done) return;
+  done = true;
   if (sigpipe[0] < 0) {
     if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) < 0) sigpipe[0] = sigpipe[1] = -1;
   }
@@ -173,7 +176,7 @@ static void poll_fds(int timeout_ms) {
 }
 
 int sched_run(Router *r, int (*idle_hook)(void *), void *hookarg) {
-  install_signals();
+  sched_install_signals();
   unsigned iter = 0;
   while (!stop_flag && !(r && r->stopped)) {
     run_timers();
