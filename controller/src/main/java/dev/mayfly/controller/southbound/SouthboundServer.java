@@ -136,6 +136,15 @@ public class SouthboundServer implements AgentGateway, SmartLifecycle {
     }
   }
 
+  /**
+   * Starts before the web server (whose phase is {@code DEFAULT_PHASE - 1024}), so a healthy
+   * HTTP endpoint implies agents can connect; stops after it.
+   */
+  @Override
+  public int getPhase() {
+    return SmartLifecycle.DEFAULT_PHASE - 4096;
+  }
+
   @Override
   public boolean isRunning() {
     return serverChannel != null;
