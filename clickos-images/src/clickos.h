@@ -320,6 +320,7 @@ struct Router {
   int ne;
   int runcount;
   bool stopped;
+  bool failed;          /* a runtime error (bad trace file...): exit non-zero */
   struct DriverManagerHook *dm;
   const char *file;
 };

@@ -64,8 +64,6 @@ static void usage(FILE *o) {
 static int call_read_handlers(Router *r, char **hs, int nh) {
   bool print_names = nh > 1;
   int rc = 0;
-  ErrCtx err = {0};
-  err.file = NULL;
   for (int i = 0; i < nh; i++) {
     const char *dot = strrchr(hs[i], '.');
     if (!dot) { fprintf(stderr, "clickos: no '%s' handler\n", hs[i]); rc = -1; continue; }
@@ -210,6 +208,7 @@ int main(int argc, char **argv) {
   else if (!quit) fprintf(stderr, "%s: warning: configuration has no elements, exiting\n", err.file);
   fflush(stdout);
   if (nh && call_read_handlers(r, handlers, nh) < 0) exit_value = 1;
+  if (r->failed) exit_value = 1;
   router_free(r);
   free(handlers);
   free(defs);

@@ -30,7 +30,7 @@ void task_schedule(Task *t) {
   tq_tail = t;
 }
 void task_unschedule(Task *t) {
-  if (!t->scheduled) return;
+  if (!t->scheduled || !t->fn) return;
   Task **pp = &tq_head, *prev = NULL;
   while (*pp && *pp != t) { prev = *pp; pp = &(*pp)->next; }
   if (*pp) {
@@ -70,7 +70,7 @@ static void sift_down(int i) {
   }
 }
 void timer_unschedule(Timer *t) {
-  if (t->heap_index < 0) return;
+  if (t->heap_index < 0 || t->heap_index >= nheap || heap[t->heap_index] != t) { t->heap_index = -1; return; }
   int i = t->heap_index;
   nheap--;
   if (i != nheap) {
