@@ -295,7 +295,8 @@ static const char *canon_field(const char *w) {
     {"tcp_window", "tcp_window"}, {"payload_len", "payload_len"}, {"ip_sport", "sport"}, {"ip_dport", "dport"},
     {"src", "src"}, {"dst", "dst"}, {"sport", "sport"}, {"dport", "dport"}, {"proto", "proto"}, {"len", "len"},
     {"id", "id"}, {"ttl", "ttl"}, {"tos", "tos"}, {"timestamp", "timestamp"}, {"count", "count"},
-    {"direction", "direction"}, {"aggregate", "aggregate"}, {"paint", "paint"}, {NULL, NULL}};
+    {"direction", "direction"}, {"aggregate", "aggregate"}, {"paint", "paint"}, {"link", "paint"},
+    {"ip_hl", "hl"}, {"hl", "hl"}, {"tcp_off", "tcp_off"}, {NULL, NULL}};
   char buf[64];
   size_t n = strlen(w);
   if (n >= sizeof buf) return NULL;
@@ -344,8 +345,8 @@ int summary_parse_line(const char *line, const char **fields, int nf, Packet **o
   if (!*line || *line == '!' || *line == '#' || *line == '\n' || *line == '\r') return 0;
   Args w;
   split_words(line, &w);
-  uint32_t src = 0, dst = 0, sport = 0, dport = 0, proto = 0, len = 0, id = 0, ttl = 64, tos = 0, flags = 0, seq = 0, ack = 0, win = 0, paylen = 0, paint = 0;
-  bool have_len = false, have_proto = false, have_pay = false;
+  uint32_t src = 0, dst = 0, sport = 0, dport = 0, proto = 0, len = 0, id = 0, ttl = 64, tos = 0, flags = 0, seq = 0, ack = 0, win = 0, paylen = 0, paint = 0, hl = 20, toff = 20;
+  bool have_len = false, have_proto = false, have_pay = false, have_ports = false;
   uint64_t ts = 0;
   int rc = 1;
   if (w.n < nf) { snprintf(err, errlen, "expected %d fields, got %d", nf, w.n); rc = -1; }
@@ -374,11 +375,14 @@ int summary_parse_line(const char *line, const char **fields, int nf, Packet **o
       bad = parse_uint(v, &x) != 0;
       uint32_t lim = !strcmp(f, "sport") || !strcmp(f, "dport") || !strcmp(f, "id") || !strcmp(f, "tcp_window") ? 65535
                    : !strcmp(f, "ttl") || !strcmp(f, "tos") || !strcmp(f, "paint") ? 255
-                   : !strcmp(f, "len") || !strcmp(f, "payload_len") ? 65535 : 0xFFFFFFFFu;
+                   : !strcmp(f, "len") || !strcmp(f, "payload_len") ? 65535
+                   : !strcmp(f, "hl") || !strcmp(f, "tcp_off") ? 60 : 0xFFFFFFFFu;
       if (x > lim) bad = true;
       uint32_t y = (uint32_t)x;
-      if (!strcmp(f, "sport")) sport = y;
-      else if (!strcmp(f, "dport")) dport = y;
+      if (!strcmp(f, "sport")) { sport = y; have_ports = true; }
+      else if (!strcmp(f, "dport")) { dport = y; have_ports = true; }
+      else if (!strcmp(f, "hl")) { if (y < 20 || y % 4) bad = true; hl = y; }
+      else if (!strcmp(f, "tcp_off")) { if (y < 20 || y % 4) bad = true; toff = y; }
       else if (!strcmp(f, "len")) { len = y; have_len = true; }
       else if (!strcmp(f, "id")) id = y;
       else if (!strcmp(f, "ttl")) ttl = y;
@@ -393,16 +397,15 @@ int summary_parse_line(const char *line, const char **fields, int nf, Packet **o
   }
   args_free(&w);
   if (rc < 0) return -1;
-  if (!have_proto) proto = (sport || dport) ? 6 : 0;
-  uint32_t th = proto == 6 ? 20 : (proto == 17 || proto == 1) ? 8 : 0;
-  uint32_t plen = 20 + th + (have_pay ? paylen : 0);
-  if (have_len && !have_pay && len > plen) plen = len < 20 + th ? 20 + th : len;
+  if (!have_proto) proto = have_ports ? 6 : 0;
+  uint32_t th = proto == 6 ? toff : (proto == 17 || proto == 1) ? 8 : 0;
+  uint32_t plen = hl + th + (have_pay ? paylen : 0);
   if (plen > 65535) plen = 65535;
   Packet *p = pkt_alloc(plen);
   memset(pkt_data(p), 0, plen);
   uint8_t *ip = pkt_data(p);
   uint32_t iplen = have_len ? len : plen;
-  ip[0] = 0x45;
+  ip[0] = (uint8_t)(0x40 | (hl / 4));
   ip[1] = (uint8_t)tos;
   ip[2] = (uint8_t)(iplen >> 8); ip[3] = (uint8_t)iplen;
   ip[4] = (uint8_t)(id >> 8); ip[5] = (uint8_t)id;
@@ -410,20 +413,20 @@ int summary_parse_line(const char *line, const char **fields, int nf, Packet **o
   ip[9] = (uint8_t)proto;
   memcpy(ip + 12, &src, 4);
   memcpy(ip + 16, &dst, 4);
-  uint16_t ck = ip_cksum(ip, 20);
+  uint16_t ck = ip_cksum(ip, hl);
   memcpy(ip + 10, &ck, 2);
-  uint8_t *t = ip + 20;
+  uint8_t *t = ip + hl;
   if (proto == 6 || proto == 17) {
     t[0] = (uint8_t)(sport >> 8); t[1] = (uint8_t)sport; t[2] = (uint8_t)(dport >> 8); t[3] = (uint8_t)dport;
   }
   if (proto == 6) {
     t[4] = (uint8_t)(seq >> 24); t[5] = (uint8_t)(seq >> 16); t[6] = (uint8_t)(seq >> 8); t[7] = (uint8_t)seq;
     t[8] = (uint8_t)(ack >> 24); t[9] = (uint8_t)(ack >> 16); t[10] = (uint8_t)(ack >> 8); t[11] = (uint8_t)ack;
-    t[12] = 0x50;
+    t[12] = (uint8_t)((toff / 4) << 4);
     t[13] = (uint8_t)flags;
     t[14] = (uint8_t)(win >> 8); t[15] = (uint8_t)win;
   } else if (proto == 17) {
-    uint32_t ul = iplen > 20 ? iplen - 20 : 8;
+    uint32_t ul = iplen > hl ? iplen - hl : 8;
     t[4] = (uint8_t)(ul >> 8); t[5] = (uint8_t)ul;
   }
   pkt_set_ip_header(p, 0);
@@ -581,9 +584,10 @@ static int tsum_conf(Element *e, Args *a, ErrCtx *err) {
   bool verbose = false;
   ArgSpec sp[] = {{"FILENAME", A_STR, A_POSITIONAL | A_MANDATORY, &t->file, NULL, NULL},
                   {"CONTENTS", A_STR, 0, &t->contents, NULL, NULL},
+                  {"FIELDS", A_STR, 0, &t->contents, NULL, NULL},
                   {"BANNER", A_STR, 0, &t->banner, NULL, NULL},
                   {"VERBOSE", A_BOOL, 0, &verbose, NULL, NULL}};
-  int r = args_read(a, sp, 4);
+  int r = args_read(a, sp, 5);
   char eb[160];
   if (summary_parse_fields(t->contents ? t->contents : "src sport dst dport proto", &t->fields, &t->nf, eb, sizeof eb) < 0)
     r = err_report(err, 0, "CONTENTS: %s", eb);
@@ -614,6 +618,8 @@ static void tsum_write(ToSum *t, Packet *p) {
     else if (!strcmp(f, "dst")) { memcpy(&x, ip + 16, 4); unparse_ip(x, b); str_add(&s, b); }
     else if (!strcmp(f, "proto")) { if (proto == 6) str_addc(&s, 'T'); else if (proto == 17) str_addc(&s, 'U'); else if (proto == 1) str_addc(&s, 'I'); else str_printf(&s, "%d", proto); }
     else if (!strcmp(f, "len")) str_printf(&s, "%u", (unsigned)(ip[2] << 8 | ip[3]));
+    else if (!strcmp(f, "hl")) str_printf(&s, "%d", hl);
+    else if (!strcmp(f, "tcp_off") && first && proto == 6 && ta >= 13) str_printf(&s, "%d", (th[12] >> 4) * 4);
     else if (!strcmp(f, "id")) str_printf(&s, "%u", (unsigned)(ip[4] << 8 | ip[5]));
     else if (!strcmp(f, "ttl")) str_printf(&s, "%u", ip[8]);
     else if (!strcmp(f, "tos")) str_printf(&s, "%u", ip[1]);

@@ -138,6 +138,8 @@ static const ElementClass MarkIPHeader_class = {
  * Sets the DSCP field (0-63) of IP packets (IP header annotation required)
  * and updates the checksum.  Packets without a complete IP header pass
  * unchanged.
+ * =h dscp read/write
+ * The DSCP value.
  * =e
  *   ... -> CheckIPHeader -> SetIPDSCP(46) -> ...
  */
@@ -157,9 +159,21 @@ static Packet *setdscp_sa(Element *e, Packet *p) {
   cksum_update16(ip + 10, oldw, rd16(ip));
   return p;
 }
+static int setdscp_rd(Element *e, const void *t, Str *o) { (void)t; str_printf(o, "%u", ((SetDSCP *)e)->dscp); return 0; }
+static int setdscp_wr(Element *e, const char *v, const void *t, ErrCtx *err) {
+  (void)t;
+  char *x = strip_comments_trim(v);
+  unsigned long long d;
+  int r = parse_uint(x, &d);
+  free(x);
+  if (r || d > 63) return err_report(err, 0, "dscp: expected 0-63");
+  ((SetDSCP *)e)->dscp = (unsigned)d;
+  return 0;
+}
+static const Handler setdscp_h[] = {{"dscp", setdscp_rd, setdscp_wr, NULL, H_NOSTATS}, {NULL, NULL, NULL, NULL, 0}};
 static const ElementClass SetIPDSCP_class = {
   .name = "SetIPDSCP", .port_count = "1/1", .processing = "a/a", .size = sizeof(SetDSCP),
-  .configure = setdscp_conf, .simple_action = setdscp_sa};
+  .configure = setdscp_conf, .simple_action = setdscp_sa, .handlers = setdscp_h};
 
 /* =c
  * DecIPTTL([*keywords* ACTIVE, MULTICAST])
@@ -208,7 +222,7 @@ static const ElementClass DecIPTTL_class = {
  * pretty-prints IP packets
  * =d
  * Prints a tcpdump-like line per IP packet (Click's format) to standard
- * error, or to OUTFILE: "LABEL: SRC.SPORT > DST.DPORT: FLAGS SEQ:END(LEN,
+ * error, or to OUTFILE: "LABEL: TIMESTAMP: SRC.SPORT > DST.DPORT: FLAGS SEQ:END(LEN,
  * PKTLEN,IPLEN) ack N win N" for TCP, "... udp LEN" for UDP, "icmp echo (ID,
  * SEQ)" for ICMP, with "truncated-..." for short headers and "(frag ID:LEN@
  * OFF+)" for fragments.  Packets without an IP header annotation are passed
@@ -230,6 +244,7 @@ static int ipprint_conf(Element *e, Args *a, ErrCtx *err) {
   IPPrint *p = (IPPrint *)e;
   p->maxlen = 1500;
   p->active = true;
+  p->ts = true;
   ArgSpec s[] = {{"LABEL", A_STR, A_POSITIONAL, &p->label, NULL, NULL},
                  {"CONTENTS", A_WORD, 0, &p->contents, NULL, NULL},
                  {"PAYLOAD", A_BOOL, 0, &p->payload, NULL, NULL},

@@ -1087,10 +1087,12 @@ typedef struct {
   Element e;
   Args ins;
   int pc;
-  int waiting_stops;
+  int need_stops, stops_seen;
+  bool waiting;
   Timer timer;
   Task task;
   struct DriverManagerHook hook;
+  bool script;
 } DM;
 static int dm_conf(Element *e, Args *a, ErrCtx *err) {
   DM *d = (DM *)e;
@@ -1102,7 +1104,7 @@ static int dm_conf(Element *e, Args *a, ErrCtx *err) {
     bool ok = !strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause") || !strcmp(cmd, "wait") ||
               !strcmp(cmd, "wait_time") || !strcmp(cmd, "wait_for") || !strcmp(cmd, "write") || !strcmp(cmd, "write_skip") ||
               !strcmp(cmd, "read") || !strcmp(cmd, "print") || !strcmp(cmd, "stop") || !strcmp(cmd, "loop") ||
-              !strcmp(cmd, "save") || !strcmp(cmd, "append");
+              !strcmp(cmd, "save") || !strcmp(cmd, "append") || !strcmp(cmd, "end") || !strcmp(cmd, "exit");
     if (!ok) err_report(err, 0, "INSTRUCTION %d: unknown instruction '%s'", i + 1, cmd);
     if ((!strcmp(cmd, "wait") || !strcmp(cmd, "wait_time") || !strcmp(cmd, "wait_for")) && w.n >= 2) {
       uint64_t ns;
@@ -1124,7 +1126,12 @@ static int dm_conf(Element *e, Args *a, ErrCtx *err) {
 static void dm_step(DM *d);
 static void dm_stop_event(Element *e) {
   DM *d = (DM *)e;
-  if (d->waiting_stops > 0 && --d->waiting_stops == 0) task_schedule(&d->task);
+  d->stops_seen++;
+  if (d->waiting && d->stops_seen >= d->need_stops) {
+    d->stops_seen -= d->need_stops;
+    d->waiting = false;
+    task_schedule(&d->task);
+  }
 }
 static bool dm_task(Task *t, void *arg) { (void)t; dm_step(arg); return true; }
 static void dm_timer(Timer *t, void *arg) { (void)t; dm_step(arg); }
@@ -1140,8 +1147,10 @@ static void dm_step(DM *d) {
     if (!strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause")) {
       long long n = 1;
       if (w.n >= 2) parse_int(w.v[1], &n);
-      d->waiting_stops = n > 0 ? (int)n : 1;
+      d->need_stops = n > 0 ? (int)n : 1;
       args_free(&w);
+      if (d->stops_seen >= d->need_stops) { d->stops_seen -= d->need_stops; continue; }
+      d->waiting = true;
       return;
     }
     if (!strcmp(cmd, "wait") || !strcmp(cmd, "wait_time") || !strcmp(cmd, "wait_for")) {
@@ -1151,6 +1160,12 @@ static void dm_step(DM *d) {
       timer_schedule_after(&d->timer, ns);
       return;
     }
+    if ((!strcmp(cmd, "write") || !strcmp(cmd, "write_skip")) && w.n >= 2 && !strcmp(w.v[1], "stop")) {
+      args_free(&w);
+      router_stop_now(r);
+      return;
+    }
+    if (!strcmp(cmd, "end") || !strcmp(cmd, "exit")) { args_free(&w); if (d->script) return; router_stop_now(r); return; }
     if ((!strcmp(cmd, "write") || !strcmp(cmd, "write_skip")) && w.n >= 2) {
       const char *s = d->ins.v[d->pc - 1];
       const char *p = strstr(s, w.v[1]) + strlen(w.v[1]);
@@ -1163,7 +1178,7 @@ static void dm_step(DM *d) {
       str_add(&v, "");
       if (router_call_read(r, w.v[1], &v, &err) == 0) {
         if (v.len && v.s[v.len - 1] != '\n') str_addc(&v, '\n');
-        fprintf(stderr, "%s:\n%s\n", w.v[1], v.s);
+        fprintf(stderr, "%s:\n%s", w.v[1], v.s);
       }
       str_free(&v);
       str_free(&err.first);
@@ -1187,18 +1202,21 @@ static void dm_step(DM *d) {
     }
     args_free(&w);
   }
-  router_stop_now(r);
+  if (!d->script) router_stop_now(r);
 }
 static int dm_init(Element *e, ErrCtx *err) {
   (void)err;
   DM *d = (DM *)e;
-  if (d->e.router->dm) return err_report(err, 0, "more than one DriverManager");
-  d->hook.stop_event = dm_stop_event;
-  d->hook.e = e;
-  d->e.router->dm = &d->hook;
+  d->script = !strcmp(e->cls->name, "Script");
+  if (!d->script) {
+    if (d->e.router->dm) return err_report(err, 0, "more than one DriverManager");
+    d->hook.stop_event = dm_stop_event;
+    d->hook.e = e;
+    d->e.router->dm = &d->hook;
+  }
   timer_init(&d->timer, dm_timer, d);
   task_init(&d->task, dm_task, d);
-  if (d->ins.n == 0) {
+  if (d->ins.n == 0 && !d->script) {
     d->ins.v = xmalloc(sizeof(char *));
     d->ins.used = xmalloc(sizeof(bool));
     d->ins.v[0] = xstrdup("wait_stop");
@@ -1215,6 +1233,21 @@ static void dm_cleanup(Element *e) {
 }
 static const ElementClass DriverManager_class = {
   .name = "DriverManager", .port_count = "0/0", .processing = "a/a", .size = sizeof(DM),
+  .configure = dm_conf, .initialize = dm_init, .cleanup = dm_cleanup};
+
+/* =c
+ * Script(INSTRUCTIONS...)
+ * =s control
+ * script a Click router configuration
+ * =d
+ * Runs the same instructions as DriverManager (wait, read, write, print,
+ * stop, end) once at startup, without taking over the driver: when the
+ * script ends the router keeps running.  "write stop" stops the driver.
+ * =e
+ *   Script(wait 10, read c.count, write stop);
+ */
+static const ElementClass Script_class = {
+  .name = "Script", .port_count = "0/0", .processing = "a/a", .size = sizeof(DM),
   .configure = dm_conf, .initialize = dm_init, .cleanup = dm_cleanup};
 
 void register_standard(void);
@@ -1242,5 +1275,6 @@ void register_standard(void) {
   class_register(&RatedSplitter_class);
   class_register(&BandwidthRatedSplitter_class);
   class_register(&DriverManager_class);
+  class_register(&Script_class);
   (void)h_rd_uint64;
 }
