@@ -59,7 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SouthboundTlsTest {
   static final String TOKEN = "test-token-0123456789";
-  static final int HEARTBEAT_MS = 200;
+  static final int HEARTBEAT_MS = 500;
 
   @TempDir Path tmp;
   RecordingListener listener;
