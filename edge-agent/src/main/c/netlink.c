@@ -1,0 +1,176 @@
+/* netlink.c - rtnetlink through libmnl: veth pairs, link up/down/MAC/master,
+ * bridges. Every request names one interface (by name or ifindex); nothing
+ * dumps or lists links. No `ip`, `tc` or `brctl` anywhere. */
+#include "noxs_internal.h"
+#include <net/if.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sched.h>
+#include <stdio.h>
+#include <time.h>
+
+static __thread struct mnl_socket *tl_host_nl; /* one per calling thread, host netns */
+static __thread unsigned tl_seq;
+
+static struct mnl_socket *nl_open(noxs_error_t *err) {
+  struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!nl) {
+    nx_fail(err, errno, "netlink socket");
+    return NULL;
+  }
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+    nx_fail(err, errno, "netlink bind");
+    mnl_socket_close(nl);
+    return NULL;
+  }
+  return nl;
+}
+
+static struct mnl_socket *host_nl(noxs_error_t *err) {
+  if (!tl_host_nl) tl_host_nl = nl_open(err);
+  if (!tl_seq) tl_seq = (unsigned) time(NULL);
+  return tl_host_nl;
+}
+
+/* sends nlh and waits for the ack; returns 0 or -1 with err (errno from the kernel) */
+static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, noxs_error_t *err) {
+  char buf[8192];
+  nlh->nlmsg_flags |= NLM_F_ACK;
+  nlh->nlmsg_seq = ++tl_seq;
+  unsigned portid = mnl_socket_get_portid(nl);
+  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) return nx_fail(err, errno, "netlink send");
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n < 0) return nx_fail(err, errno, "netlink recv");
+    int rc = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, NULL, NULL);
+    if (rc < 0) return nx_fail(err, errno, "rtnetlink");
+    if (rc == MNL_CB_STOP) return 0;
+  }
+}
+
+int nx_ifindex(const char *name) {
+  return (int) if_nametoindex(name); /* one SIOCGIFINDEX: a hash lookup */
+}
+
+int nx_parse_mac(const char *s, uint8_t mac[6]) {
+  unsigned v[6];
+  char extra;
+  if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
+    return -1;
+  for (int i = 0; i < 6; i++) {
+    if (v[i] > 255) return -1;
+    mac[i] = (uint8_t) v[i];
+  }
+  return 0;
+}
+
+int nx_nl_veth_create(const char *host_name, const char *peer_name, pid_t netns_pid,
+                      noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
+  struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+  struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+  struct ifinfomsg *pifm = mnl_nlmsg_put_extra_header(nlh, sizeof *pifm);
+  memset(pifm, 0, sizeof *pifm);
+  pifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
+  mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t) netns_pid);
+  mnl_attr_nest_end(nlh, peer);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, linkinfo);
+  if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "create veth `%s`", host_name);
+  int idx = nx_ifindex(host_name);
+  if (idx <= 0) return nx_fail(err, errno, "ifindex of `%s`", host_name);
+  return idx;
+}
+
+/* netlink socket inside the network namespace of pidfd (setns there and back) */
+static struct mnl_socket *guest_nl(int pidfd, noxs_error_t *err) {
+  if (setns(pidfd, CLONE_NEWNET) < 0) {
+    nx_fail(err, errno, "setns into the guest netns");
+    return NULL;
+  }
+  struct mnl_socket *nl = nl_open(err);
+  if (setns(nx_host.host_netns_fd, CLONE_NEWNET) < 0) {
+    /* cannot happen unless the host netns fd is broken; keep the thread usable */
+    nx_fail(err, errno, "setns back to the host netns");
+    if (nl) mnl_socket_close(nl);
+    abort();
+  }
+  return nl;
+}
+
+int nx_nl_link_set(int netns_pidfd, const char *name, int up, const uint8_t *mac, int master,
+                   noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = netns_pidfd >= 0 ? guest_nl(netns_pidfd, err) : host_nl(err);
+  if (!nl) return nx_wrap(err, "link `%s`", name);
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_change = IFF_UP;
+  ifm->ifi_flags = up ? IFF_UP : 0;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  if (mac) mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+  if (master > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master);
+  if (master < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
+  int rc = nl_talk(nl, nlh, err);
+  if (netns_pidfd >= 0) mnl_socket_close(nl);
+  if (rc < 0) return nx_wrap(err, "set link `%s`", name);
+  return 0;
+}
+
+int nx_nl_bridge_create(const char *name, noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_change = IFF_UP;
+  ifm->ifi_flags = IFF_UP;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  mnl_attr_nest_end(nlh, linkinfo);
+  if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "create bridge `%s`", name);
+  int idx = nx_ifindex(name);
+  if (idx <= 0) return nx_fail(err, errno, "ifindex of `%s`", name);
+  return idx;
+}
+
+int nx_nl_link_del(const char *name, noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_DELLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  if (nl_talk(nl, nlh, err) < 0) {
+    if (err->status == ENODEV) {
+      nx_clear(err);
+      return 0;
+    }
+    return nx_wrap(err, "delete link `%s`", name);
+  }
+  return 0;
+}

@@ -1,0 +1,98 @@
+/* noxs_internal.h - private to libnoxs (hidden by libnoxs.lds). */
+#ifndef NOXS_INTERNAL_H
+#define NOXS_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/types.h>
+
+#include "noxs.h"
+#include "noxs_page.h"
+
+/* ---- cleanup attributes (crun style) ---- */
+static inline void noxs_cleanup_fdp(int *fd) {
+  if (*fd >= 0) close(*fd);
+}
+static inline void noxs_cleanup_freep(void *p) {
+  free(*(void **) p);
+}
+#define cleanup_fd __attribute__((cleanup(noxs_cleanup_fdp)))
+#define cleanup_free __attribute__((cleanup(noxs_cleanup_freep)))
+
+/* ---- errors (error.c) ---- */
+/* Sets err from errno_value + printf message (": strerror" appended when errno_value
+ * is a real errno); returns -1. */
+int nx_fail(noxs_error_t *err, int errno_value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefixes the existing message with "context: "; returns -1. */
+int nx_wrap(noxs_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nx_clear(noxs_error_t *err);
+
+/* ---- host state (shell.c) ---- */
+struct nx_host {
+  int initialised;
+  int cgroup_v2;            /* 0: v1 controllers, 1: v2 unified                  */
+  char cg_v2_base[256];     /* v2 mount point (".../unified" or "/sys/fs/cgroup") */
+  int userns;               /* user namespace per guest                          */
+  int keep_stderr;
+  char root_dir[256];       /* guests' root: holds only "clickos"                 */
+  int host_netns_fd;        /* to come back after setns into a guest netns       */
+  int cap_last;
+};
+extern struct nx_host nx_host;
+
+/* ---- cgroups (cgroup.c) ---- */
+int nx_cg_init(noxs_error_t *err);
+int nx_cg_create(const char *slot, int64_t memory_bytes, int cpu_weight, int pids_max,
+                 noxs_error_t *err);
+int nx_cg_attach(const char *slot, pid_t pid, noxs_error_t *err);
+int nx_cg_freeze(const char *slot, int freeze, noxs_error_t *err);
+int nx_cg_remove(const char *slot, noxs_error_t *err);
+/* 1 if the memory or pids limit of slot was hit (failcnt / events), else 0 */
+int nx_cg_limit_hit(const char *slot, char *what, size_t len);
+int nx_write_file(const char *path, const char *data, noxs_error_t *err);
+int nx_read_file(const char *path, char *buf, size_t len, noxs_error_t *err);
+
+/* ---- rtnetlink (netlink.c) ---- */
+/* veth host_name <-> peer_name (in netns of pid), peer down; returns host ifindex */
+int nx_nl_veth_create(const char *host_name, const char *peer_name, pid_t netns_pid,
+                      noxs_error_t *err);
+/* set link (by name) up/down, optional MAC (6 bytes or NULL), optional master ifindex
+ * (0: leave, -1: none) */
+int nx_nl_link_set(int sock_netns_fd, const char *name, int up, const uint8_t *mac,
+                   int master, noxs_error_t *err);
+int nx_nl_bridge_create(const char *name, noxs_error_t *err);
+/* delete by name; a missing link is not an error (returns 0) */
+int nx_nl_link_del(const char *name, noxs_error_t *err);
+int nx_ifindex(const char *name);
+int nx_parse_mac(const char *s, uint8_t mac[6]);
+
+/* ---- names ---- */
+int nx_slot_valid(const char *slot);
+void nx_host_ifname(char out[16], const char *slot, int idx);
+void nx_xbr_ifname(char out[16], const char *slot, int idx);
+
+struct noxs_shell {
+  char slot[12];
+  pid_t pid;
+  int pidfd;
+  int page_fd;
+  int kick_fd;
+  int ack_fd;
+  struct noxs_page_hdr *hdr;   /* mmap of NOXS_PAGE_SIZE */
+  int nports;
+  int is_child;                /* we may waitid() it */
+  uint64_t start_time;
+};
+
+int nx_request(noxs_shell_t *s, uint32_t sysctl, int timeout_ms, noxs_error_t *err);
+int nx_proc_start_time(pid_t pid, uint64_t *out);
+
+#endif
