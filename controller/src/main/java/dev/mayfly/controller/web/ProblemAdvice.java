@@ -54,12 +54,14 @@ public class ProblemAdvice {
 
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<Problem> unreadable(HttpMessageNotReadableException e, HttpServletRequest req) {
-    Throwable c = e;
-    while (c != null) {
-      if (c instanceof PayloadTooLargeException p) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof PayloadTooLargeException p) { // may be wrapped by Jackson: look at the whole chain first
         return problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large", p.getMessage(),
             List.of(), req);
       }
+    }
+    Throwable c = e;
+    while (c != null) {
       if (c instanceof DescriptorException d) {
         List<FieldError> errs = new ArrayList<>();
         for (DescriptorIssue i : d.issues()) {
@@ -87,6 +89,10 @@ public class ProblemAdvice {
     } else if (j instanceof ValueInstantiationException v) {
       Throwable cause = v.getCause() != null ? v.getCause() : v;
       message = "invalid value: " + cause.getMessage();
+      Class<?> t = v.getType() != null ? v.getType().getRawClass() : null;
+      if (t != null && t.isEnum()) {
+        message += " (one of " + java.util.Arrays.toString(t.getEnumConstants()) + ")";
+      }
     } else if (j instanceof InvalidFormatException f) {
       message = "invalid value '" + f.getValue() + "'"
           + (f.getTargetType() != null ? ", expected " + describe(f.getTargetType()) : "");
@@ -96,17 +102,32 @@ public class ProblemAdvice {
     } else if (j instanceof MismatchedInputException m) {
       message = "wrong type" + (m.getTargetType() != null ? ", expected " + describe(m.getTargetType()) : "");
     } else if (j instanceof StreamReadException s) {
-      message = "malformed JSON: " + s.getOriginalMessage()
+      message = "malformed JSON: " + clean(s.getOriginalMessage())
           + (s.getLocation() != null ? " (line " + s.getLocation().getLineNr() + ", column "
               + s.getLocation().getColumnNr() + ")" : "");
     } else {
-      message = j.getOriginalMessage();
+      message = clean(j.getOriginalMessage());
     }
     if (field.isEmpty()) {
       field = "(body)";
     }
     return problem(HttpStatus.BAD_REQUEST, "malformed-body", "Malformed request body", field + ": " + message,
         List.of(ApiProblem.fieldError(field, message)), req);
+  }
+
+  /** Jackson messages: drop the source-location noise and cap the length (they echo input). */
+  static String clean(String m) {
+    if (m == null) {
+      return "";
+    }
+    int cut = m.indexOf(" (start marker at");
+    if (cut < 0) {
+      cut = m.indexOf("\n at [Source");
+    }
+    if (cut >= 0) {
+      m = m.substring(0, cut);
+    }
+    return m.length() > 200 ? m.substring(0, 200) + "..." : m;
   }
 
   private static String describe(Class<?> t) {
