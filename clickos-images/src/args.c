@@ -156,6 +156,16 @@ int parse_ip_prefix(const char *s, uint32_t *ip, uint32_t *mask) {
   if (slash) {
     char *a = xstrndup(s, slash - s);
     int r = parse_ip(a, ip);
+    if (r) {
+      /* Click's abbreviated prefixes: "10/8", "192.168/16" */
+      int dots = 0;
+      for (char *q = a; *q; q++) dots += *q == '.';
+      if (dots < 3 && *a) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%s%s", a, dots == 0 ? ".0.0.0" : dots == 1 ? ".0.0" : ".0");
+        r = parse_ip(buf, ip);
+      }
+    }
     free(a);
     if (r) return -1;
     unsigned long long len;

@@ -23,6 +23,18 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__)
+#define CLICKOS_SANITIZED 1
+#elif __has_feature(address_sanitizer)
+#define CLICKOS_SANITIZED 1
+#endif
+#endif
+/* The sanitizer runtime needs syscalls the run loop does not (at exit and
+ * on reports), so sanitizer builds skip the filter. */
+#if defined(CLICKOS_SANITIZED)
+#undef HAVE_SECCOMP
+#endif
 #ifdef HAVE_SECCOMP
 #include <seccomp.h>
 #endif

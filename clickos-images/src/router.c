@@ -319,8 +319,14 @@ Router *router_build(const Config *c, ErrCtx *err, DevMapFn map, void *maparg) {
         free(db);
         continue;
       }
+      if (a->out[fp].e) {
+        char *da = describe(a);
+        err_report(err, c->c[k].line, "%s pull output %d connected more than once", da, fp);
+        free(da);
+        continue;
+      }
       b->in[tp] = (PortRef){a, fp};
-      if (!a->out[fp].e) a->out[fp] = (PortRef){b, tp};
+      a->out[fp] = (PortRef){b, tp};
     }
   }
   for (int i = 0; i < r->ne && err->nerrors == before; i++) {
