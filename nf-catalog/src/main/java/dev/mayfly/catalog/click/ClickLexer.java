@@ -182,13 +182,23 @@ final class ClickLexer {
     return new Tok(t, String.valueOf(ch), l, c);
   }
 
+  private T last = T.EOF;
+
   Tok next() {
+    Tok t;
     if (la != null) {
-      Tok t = la;
+      t = la;
       la = null;
-      return t;
+    } else {
+      t = lexRaw();
     }
-    return lexRaw();
+    last = t.t();
+    return t;
+  }
+
+  /** The kind of the last token {@link #next()} returned. */
+  T last() {
+    return last;
   }
 
   Tok peek() {

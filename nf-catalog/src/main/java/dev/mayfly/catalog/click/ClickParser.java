@@ -206,16 +206,17 @@ public final class ClickParser {
       switch (t.t()) {
         case VAR -> error(t, "syntax error: unexpected variable '$" + t.s() + "'");
         case ARROW -> error(t, "syntax error: '->' with no element before it");
-        case LBRACK -> {
-          error(t, "syntax error: input port with no connection");
-          resync();
-        }
+        case LBRACK -> error(t, "syntax error: input port with no connection");
         default -> error(t, "syntax error near " + t.show());
       }
+      resync();
     }
   }
 
   private void resync() {
+    if (lx.last() == T.SEMI) {
+      return;
+    }
     while (true) {
       T k = lx.peek().t();
       if (k == T.EOF || k == T.SEMI) {

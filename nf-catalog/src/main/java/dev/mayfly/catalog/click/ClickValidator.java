@@ -68,11 +68,13 @@ public final class ClickValidator {
     List<Node> order = new ArrayList<>();
     Map<Node, Checked> checked = new HashMap<>();
     boolean unknown = false;
+    int argumentErrors = 0;
     for (ClickElement e : cfg.elements()) {
       Node prev = nodes.get(e.name());
       if (prev != null) {
         errors.add(ClickError.at(e.line(), "duplicate element name '" + e.name()
             + "' (first declared on line " + prev.e.line() + ")"));
+        unknown = true;
         continue;
       }
       ElementSpec spec = table.lookup(e.className()).orElse(null);
@@ -90,10 +92,14 @@ public final class ClickValidator {
       } catch (RuntimeException ex) {
         c = Checked.error("bad arguments: " + ex.getMessage());
       }
-      checked.put(n, c);
+      checked.put(n, c.errors().isEmpty() ? c : Checked.errors(c.errors()));
+      argumentErrors += c.errors().size();
       for (String m : c.errors()) {
         errors.add(ClickError.at(e.line(), "While configuring " + e.describe() + ": " + m));
       }
+    }
+    if (unknown) {
+      return errors; // as clickos: no port checks on a graph with unknown or duplicate elements
     }
     // connections and port counts
     List<ClickConnection> conns = new ArrayList<>();
@@ -174,7 +180,7 @@ public final class ClickValidator {
       n.inUse = new int[ni];
       n.outUse = new int[no];
     }
-    if (errors.size() > before || unknown) {
+    if (errors.size() > before) {
       return errors;
     }
     // resolve agnostic ports
@@ -225,7 +231,7 @@ public final class ClickValidator {
       a.outUse[fp]++;
       b.inUse[tp]++;
     }
-    if (errors.size() > before) {
+    if (errors.size() > before || argumentErrors > 0) {
       return errors;
     }
     for (Node n : order) {
