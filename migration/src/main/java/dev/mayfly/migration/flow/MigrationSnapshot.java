@@ -1,5 +1,6 @@
 package dev.mayfly.migration.flow;
 
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,7 @@ public record MigrationSnapshot(
     Instant finishedAt,
     long downtimeMicros,
     long totalMicros,
-    int recoveries) {
+    int recoveries) implements Serializable {
 
   public MigrationSnapshot {
     phases = List.copyOf(phases);

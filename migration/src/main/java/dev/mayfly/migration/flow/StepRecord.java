@@ -1,5 +1,6 @@
 package dev.mayfly.migration.flow;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -13,7 +14,8 @@ import java.time.Instant;
  * @param micros duration in microseconds once ended, else -1
  * @param error why it failed, or null
  */
-public record StepRecord(String step, StepStatus status, Instant startedAt, Instant endedAt, long micros, String error) {
+public record StepRecord(String step, StepStatus status, Instant startedAt, Instant endedAt, long micros, String error)
+    implements Serializable {
 
   static StepRecord pending(String step) {
     return new StepRecord(step, StepStatus.PENDING, null, null, -1, null);
