@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *       stored result (new command_id) without touching the driver. A command with a
  *       generation below the last applied one is refused with {@code STALE_GENERATION}.
  *       Failed commands are not remembered: repeating one tries again.
+ *   <li>A create for a guest the driver already runs at that generation (re-adopted after
+ *       an agent restart, when the memory above is empty) answers with its current state.
  *   <li>Unsupported actions (driver lacks the capability interface, or no driver at all)
  *       answer {@code UNSUPPORTED}.
  * </ul>
@@ -122,8 +124,8 @@ public final class CommandDispatcher {
         .addTimings(timing("queued", started - received))
         .addTimings(timing("total", done - started))
         .build();
-    if (cmd.getActionCase() == Command.ActionCase.CREATE) {
-      bootStats.record((done - started) / 1e6);
+    if (cmd.getActionCase() == Command.ActionCase.CREATE && r.getTimingsCount() > 2) {
+      bootStats.record((done - started) / 1e6); // only real boots (they carry driver timings)
     }
     synchronized (rec) {
       rec.appliedGeneration = cmd.getGeneration();
@@ -140,6 +142,15 @@ public final class CommandDispatcher {
     String id = cmd.getGuestId();
     switch (cmd.getActionCase()) {
       case CREATE -> {
+        Optional<GuestInfo> existing = d.inspect(id);
+        if (existing.isPresent() && existing.get().generation() == cmd.getGeneration()
+            && isLive(existing.get().state())) {
+          // e.g. after an agent restart: the driver re-adopted this guest; do not boot twice
+          log.info("create {} gen {}: guest already {}", id, cmd.getGeneration(),
+              existing.get().state());
+          out.setState(ProtoMapping.state(existing.get().state()));
+          return;
+        }
         GuestSpec spec = ProtoMapping.spec(id, cmd.getGeneration(), cmd.getCreate().getSpec());
         GuestInfo info = d.boot(spec, takeShell(spec));
         out.setState(ProtoMapping.state(info.state()));
@@ -180,6 +191,12 @@ public final class CommandDispatcher {
       default -> throw new GuestException(GuestException.Code.UNSUPPORTED,
           "action " + cmd.getActionCase() + " is not supported");
     }
+  }
+
+  private static boolean isLive(dev.mayfly.agent.driver.GuestState s) {
+    return s == dev.mayfly.agent.driver.GuestState.BOOTING
+        || s == dev.mayfly.agent.driver.GuestState.RUNNING
+        || s == dev.mayfly.agent.driver.GuestState.PAUSED;
   }
 
   private Optional<Shell> takeShell(GuestSpec spec) {

@@ -52,7 +52,18 @@ public final class LoadedDriver {
   /** Finds the factory named {@code name} through {@link ServiceLoader} and creates the driver. */
   public static LoadedDriver load(String name, DriverContext ctx, ClassLoader cl) {
     List<String> seen = new ArrayList<>();
-    for (GuestDriverFactory f : ServiceLoader.load(GuestDriverFactory.class, cl)) {
+    var it = ServiceLoader.load(GuestDriverFactory.class, cl).iterator();
+    while (true) {
+      GuestDriverFactory f;
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        f = it.next();
+      } catch (java.util.ServiceConfigurationError e) {
+        log.warn("skipping a driver factory that cannot be loaded: {}", e.getMessage());
+        continue;
+      }
       seen.add(f.name());
       if (!f.name().equals(name)) {
         continue;

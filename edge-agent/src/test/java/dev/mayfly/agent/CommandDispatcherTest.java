@@ -112,6 +112,19 @@ class CommandDispatcherTest {
   }
 
   @Test
+  void createOfAGuestTheDriverAlreadyRunsDoesNotBootAgain() throws Exception {
+    // a fresh dispatcher (agent restarted) and a guest the driver re-adopted
+    driver.guests.put("g1", new dev.mayfly.agent.driver.GuestInfo("g1", 3,
+        dev.mayfly.agent.driver.GuestState.RUNNING, 7, "firewall", 0, java.util.Map.of(),
+        java.util.Map.of()));
+    dispatcher().dispatch(create("c1", "g1", 3, "Idle;"), results::add);
+    CommandResult r = next();
+    assertThat(r.getOk()).isTrue();
+    assertThat(r.getState()).isEqualTo(GuestState.RUNNING);
+    assertThat(driver.calls).isEmpty();
+  }
+
+  @Test
   void staleGenerationIsRefused() throws Exception {
     CommandDispatcher d = dispatcher();
     d.dispatch(create("c1", "g1", 5, "Idle;"), results::add);
