@@ -72,6 +72,7 @@ int nx_nl_bridge_create(const char *name, noxs_error_t *err);
 /* delete by name; a missing link is not an error (returns 0) */
 int nx_nl_link_del(const char *name, noxs_error_t *err);
 int nx_ifindex(const char *name);
+int nx_tx_csum_off(const char *name, noxs_error_t *err);
 int nx_parse_mac(const char *s, uint8_t mac[6]);
 
 /* ---- names ---- */

@@ -362,6 +362,7 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
     nx_host_ifname(host, slot, i);
     snprintf(peer, sizeof peer, "eth%d", i);
     if (nx_nl_veth_create(host, peer, pid, err) < 0) goto kill;
+    if (nx_tx_csum_off(host, err) < 0) goto kill;
   }
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];

@@ -1,0 +1,779 @@
+package dev.mayfly.agent.driver.sandbox;
+
+import dev.mayfly.agent.driver.Fingerprint;
+import dev.mayfly.agent.driver.GuestDriver;
+import dev.mayfly.agent.driver.GuestEvent;
+import dev.mayfly.agent.driver.GuestException;
+import dev.mayfly.agent.driver.GuestException.Code;
+import dev.mayfly.agent.driver.GuestInfo;
+import dev.mayfly.agent.driver.GuestSpec;
+import dev.mayfly.agent.driver.GuestState;
+import dev.mayfly.agent.driver.PortSpec;
+import dev.mayfly.agent.driver.Shell;
+import dev.mayfly.agent.driver.ShellClass;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code sandbox} guest driver: guests are clickos processes in fresh pid/net/mount/uts/ipc
+ * namespaces, in per-guest cgroups, on an empty read-only root, driven through a noxs control
+ * page (libnoxs). Isolation is container-grade (docs/sandbox.md).
+ *
+ * <p>The guest table is a {@link ConcurrentHashMap} by guest id; every operation on one guest
+ * is O(1) and synchronised on that guest only. One watcher thread waits on an epoll set of the
+ * guests' pidfds and reports guests that die on their own as CRASHED.
+ *
+ * <p>State files under {@code stateDir/slots} let a restarted agent re-adopt running guests
+ * ({@link #recover()}).
+ */
+public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
+    GuestDriver.Checkpointable, GuestDriver.HandlerAccess {
+  private static final Logger log = LoggerFactory.getLogger(SandboxDriver.class);
+  public static final String NAME = "sandbox";
+  private static final int MAX_ID = 63;
+  private static final int MAX_CONFIG = 44 * 1024 - 1;
+  private static final int MAX_CHECKPOINT = 256 << 20;
+
+  private final Path slotDir;
+  private final SandboxOptions opts;
+  private final NoxsLib lib;
+  private final Map<String, Guest> guests = new ConcurrentHashMap<>();
+  private final Map<Long, Guest> byToken = new ConcurrentHashMap<>();
+  private final Map<String, SandboxShell> shells = new ConcurrentHashMap<>();
+  private final List<Consumer<GuestEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong tokens = new AtomicLong();
+  private final SecureRandom random = new SecureRandom();
+  private final int watchFd;
+  private final Thread watcher;
+  private final Map<String, String> hostFacts;
+  private volatile boolean closed;
+
+  /** One guest in the table. Fields change under {@code synchronized (guest)}. */
+  private static final class Guest {
+    final String id;
+    final String slot;
+    final long token;
+    GuestSpec spec;
+    long generation;
+    volatile GuestState state;
+    Pointer handle; // null once released / cleaned up
+    int pid;
+    long startTime;
+    long startedAt;
+    Map<String, Double> timings = Map.of();
+
+    Guest(String id, String slot, long token) {
+      this.id = id;
+      this.slot = slot;
+      this.token = token;
+    }
+  }
+
+  /**
+   * Creates the driver: loads libnoxs, installs the runtime into the guests' root, detects
+   * cgroups, starts the exit watcher. Throws UNSUPPORTED with the reason when it cannot work.
+   */
+  public SandboxDriver(Path stateDir, SandboxOptions opts) throws GuestException {
+    if (!NoxsNative.isAvailable()) {
+      throw new GuestException(Code.UNSUPPORTED, "libnoxs: " + NoxsNative.unavailabilityReason());
+    }
+    if (!Files.isExecutable(opts.runtime())) {
+      throw new GuestException(Code.UNSUPPORTED, "guest runtime " + opts.runtime()
+          + " not found or not executable (set MAYFLY_CLICKOS or build clickos-images)");
+    }
+    this.opts = opts;
+    this.lib = Noxs.lib();
+    this.slotDir = stateDir.resolve("slots");
+    try {
+      Files.createDirectories(slotDir);
+      Files.createDirectories(opts.rootDir().getParent() == null ? opts.rootDir()
+          : opts.rootDir().getParent());
+    } catch (IOException e) {
+      throw new GuestException(Code.UNSUPPORTED, "state dir " + slotDir + ": " + e.getMessage());
+    }
+    int flags = (opts.userns() ? Noxs.HOST_USERNS : 0) | (opts.guestStderr() ? Noxs.HOST_STDERR : 0);
+    Noxs.check(lib.noxs_host_init(opts.runtime().toString(), opts.rootDir().toString(), flags,
+        Noxs.err()), "sandbox host init");
+    byte[] buf = new byte[1024];
+    int n = lib.noxs_host_describe(buf, buf.length, Noxs.err());
+    Map<String, String> facts = new LinkedHashMap<>();
+    for (String line : Noxs.cstring(buf, Math.max(n, 0)).split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        facts.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    facts.put("runtime", opts.runtime().toString());
+    facts.put("libnoxs", String.valueOf(NoxsNative.path()));
+    this.hostFacts = Map.copyOf(facts);
+    this.watchFd = lib.noxs_watch_create(Noxs.err());
+    if (watchFd < 0) {
+      throw Noxs.failure("exit watch");
+    }
+    this.watcher = new Thread(this::watchLoop, "sandbox-exit-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Fingerprint fingerprint() {
+    Set<String> caps = new HashSet<>(Set.of("pause", "checkpoint", "handlers"));
+    if ("1".equals(hostFacts.get("userns"))) {
+      caps.add("userns");
+    }
+    return new Fingerprint(true, null, caps, hostFacts);
+  }
+
+  // ---------------------------------------------------------------- prepare
+
+  private String newSlot() {
+    char[] c = new char[8];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = Character.forDigit(random.nextInt(36), 36);
+    }
+    return new String(c);
+  }
+
+  private SandboxShell prepareShell(ShellClass cls, int waitMs) throws GuestException {
+    if (closed) {
+      throw new GuestException(Code.INVALID_STATE, "sandbox driver is closed");
+    }
+    if (cls.ports() < 0 || cls.ports() > 8) {
+      throw new GuestException(Code.CONFIG_REJECTED, "ports: " + cls.ports() + " (0..8)");
+    }
+    for (int attempt = 0; ; attempt++) {
+      String slot = newSlot();
+      long t0 = System.nanoTime();
+      try {
+        Pointer h = Noxs.prepare(slot, cls.ports(), cls.memoryBytes(), cls.cpuWeight(),
+            cls.pidsMax(), waitMs);
+        SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0);
+        shells.put(slot, s);
+        persistShell(s);
+        return s;
+      } catch (GuestException e) {
+        if (Noxs.status() == Noxs.EEXIST && attempt < 3) {
+          continue; // slot name taken by another agent on this host: draw again
+        }
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public Shell prepare(ShellClass shellClass) throws GuestException {
+    return prepareShell(shellClass, opts.prepareWaitMs());
+  }
+
+  void discardShell(SandboxShell s) {
+    shells.remove(s.slot);
+    if (lib.noxs_shell_destroy(s.handle, Noxs.err()) < 0) {
+      log.warn("discarding {}: {}", s, Noxs.message());
+    }
+    SlotFile.delete(slotDir, s.slot);
+  }
+
+  private void persistShell(SandboxShell s) {
+    Properties p = new Properties();
+    p.setProperty("kind", "shell");
+    p.setProperty("slot", s.slot);
+    p.setProperty("pid", Integer.toString(s.pid));
+    p.setProperty("startTime", Long.toString(s.startTime));
+    p.setProperty("ports", Integer.toString(s.shellClass.ports()));
+    try {
+      SlotFile.write(slotDir, s.slot, p);
+    } catch (IOException e) {
+      log.warn("state file for {}: {}", s, e.getMessage());
+    }
+  }
+
+  private void persistGuest(Guest g) {
+    Properties p = new Properties();
+    p.setProperty("kind", "guest");
+    p.setProperty("slot", g.slot);
+    p.setProperty("pid", Integer.toString(g.pid));
+    p.setProperty("startTime", Long.toString(g.startTime));
+    p.setProperty("ports", Integer.toString(g.spec.ports().size()));
+    p.setProperty("guestId", g.id);
+    p.setProperty("generation", Long.toString(g.generation));
+    p.setProperty("state", g.state.name());
+    p.setProperty("nfType", String.valueOf(g.spec.nfType()));
+    p.setProperty("startedAt", Long.toString(g.startedAt));
+    p.setProperty("memoryBytes", Long.toString(g.spec.memoryBytes()));
+    p.setProperty("cpuWeight", Integer.toString(g.spec.cpuWeight()));
+    p.setProperty("pidsMax", Integer.toString(g.spec.pidsMax()));
+    StringBuilder ports = new StringBuilder();
+    for (PortSpec ps : g.spec.ports()) {
+      ports.append(ps.name()).append(',');
+    }
+    p.setProperty("portNames", ports.toString());
+    g.spec.labels().forEach((k, v) -> p.setProperty("label." + k, v));
+    try {
+      SlotFile.write(slotDir, g.slot, p);
+    } catch (IOException e) {
+      log.warn("state file for guest {}: {}", g.id, e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- boot / restore
+
+  private static void validate(GuestSpec spec) throws GuestException {
+    if (spec == null) {
+      throw new GuestException(Code.CONFIG_REJECTED, "spec: missing");
+    }
+    String id = spec.guestId();
+    if (id == null || id.isEmpty() || id.length() > MAX_ID || !id.matches("[A-Za-z0-9._:-]+")) {
+      throw new GuestException(Code.CONFIG_REJECTED,
+          "guestId: 1-" + MAX_ID + " chars of [A-Za-z0-9._:-], got '" + id + "'");
+    }
+    if (spec.clickConfig() == null) {
+      throw new GuestException(Code.CONFIG_REJECTED, "clickConfig: missing");
+    }
+    if (spec.clickConfig().getBytes(StandardCharsets.UTF_8).length > MAX_CONFIG) {
+      throw new GuestException(Code.CONFIG_REJECTED, "clickConfig: longer than " + MAX_CONFIG
+          + " bytes");
+    }
+    if (spec.ports() == null || spec.ports().size() > 8) {
+      throw new GuestException(Code.CONFIG_REJECTED, "ports: 0..8 ports");
+    }
+    Set<String> names = new HashSet<>();
+    for (PortSpec p : spec.ports()) {
+      if (p.name() == null || !p.name().matches("[A-Za-z0-9_]{1,15}")) {
+        throw new GuestException(Code.CONFIG_REJECTED,
+            "ports: name '" + p.name() + "' must be 1-15 chars of [A-Za-z0-9_]");
+      }
+      if (!names.add(p.name())) {
+        throw new GuestException(Code.CONFIG_REJECTED, "ports: duplicate name '" + p.name() + "'");
+      }
+      if (p.bridge() != null && p.xconnect() != null) {
+        throw new GuestException(Code.CONFIG_REJECTED,
+            "ports." + p.name() + ": bridge and xconnect are exclusive");
+      }
+    }
+  }
+
+  @Override
+  public GuestInfo boot(GuestSpec spec, Optional<Shell> shell) throws GuestException {
+    return start(spec, shell, null);
+  }
+
+  @Override
+  public GuestInfo restore(GuestSpec spec, byte[] checkpoint, Optional<Shell> shell)
+      throws GuestException {
+    if (checkpoint == null || checkpoint.length == 0) {
+      throw new GuestException(Code.CONFIG_REJECTED, "checkpoint: empty");
+    }
+    if (checkpoint.length > MAX_CHECKPOINT) {
+      throw new GuestException(Code.CONFIG_REJECTED, "checkpoint: larger than 256 MiB");
+    }
+    return start(spec, shell, checkpoint);
+  }
+
+  private GuestInfo start(GuestSpec spec, Optional<Shell> offered, byte[] blob)
+      throws GuestException {
+    validate(spec);
+    long t0 = System.nanoTime();
+    Guest existing = guests.get(spec.guestId());
+    if (existing != null) {
+      if (existing.generation == spec.generation() && existing.state != GuestState.CRASHED) {
+        offered.ifPresent(Shell::discard); // idempotent repeat of the same command
+        return info(existing);
+      }
+      throw new GuestException(Code.INVALID_STATE, "guest " + spec.guestId()
+          + " already exists (generation " + existing.generation + ", " + existing.state + ")");
+    }
+    SandboxShell sh = null;
+    if (offered.isPresent() && offered.get() instanceof SandboxShell s && s.ownedBy(this)
+        && s.shellClass.equals(spec.shellClass()) && s.claim()) {
+      if (lib.noxs_shell_alive(s.handle) == 1) {
+        sh = s;
+      } else {
+        discardShell(s); // died while waiting in the pool: cold path
+      }
+    } else {
+      offered.ifPresent(Shell::discard);
+    }
+    boolean pooled = sh != null;
+    if (sh == null) {
+      sh = prepareShell(spec.shellClass(), 0); // cold: no wait, the kick waits in the eventfd
+      sh.claim();
+    }
+    long t1 = System.nanoTime();
+    Guest g = new Guest(spec.guestId(), sh.slot, tokens.incrementAndGet());
+    g.spec = spec;
+    g.generation = spec.generation();
+    g.state = GuestState.BOOTING;
+    g.handle = sh.handle;
+    g.pid = sh.pid;
+    g.startTime = sh.startTime;
+    g.startedAt = System.currentTimeMillis();
+    if (guests.putIfAbsent(g.id, g) != null) {
+      discardShell(sh);
+      throw new GuestException(Code.INVALID_STATE, "guest " + g.id + " is being created");
+    }
+    shells.remove(sh.slot);
+    try {
+      synchronized (g) {
+        emit(g, GuestState.BOOTING, pooled ? "pooled shell " + sh.slot : "cold shell " + sh.slot);
+        List<PortSpec> ports = spec.ports();
+        for (int i = 0; i < ports.size(); i++) {
+          PortSpec p = ports.get(i);
+          Noxs.check(lib.noxs_shell_port_attach(sh.handle, i, p.name(), p.mac(), p.bridge(),
+              p.xconnect(), Noxs.err()), "port " + p.name());
+        }
+        long t2 = System.nanoTime();
+        if (blob == null) {
+          Noxs.check(lib.noxs_guest_boot(sh.handle, g.id, g.generation, spec.clickConfig(),
+              opts.requestTimeoutMs(), Noxs.err()), "boot");
+        } else {
+          Noxs.check(lib.noxs_guest_restore(sh.handle, g.id, g.generation, spec.clickConfig(),
+              blob, blob.length, opts.requestTimeoutMs(), Noxs.err()), "restore");
+        }
+        long t3 = System.nanoTime();
+        Noxs.check(lib.noxs_watch_add(watchFd, sh.handle, g.token, Noxs.err()), "watch");
+        byToken.put(g.token, g);
+        g.state = GuestState.RUNNING;
+        Map<String, Double> tm = new LinkedHashMap<>();
+        tm.put("prepare", pooled ? 0.0 : (t1 - t0) / 1e6);
+        tm.put("attach", (t2 - t1) / 1e6);
+        tm.put(blob == null ? "boot" : "restore", (t3 - t2) / 1e6);
+        tm.put("total", (System.nanoTime() - t0) / 1e6);
+        tm.put("pooled", pooled ? 1.0 : 0.0);
+        g.timings = Map.copyOf(tm);
+        persistGuest(g);
+        emit(g, GuestState.RUNNING, blob == null ? "booted" : "restored");
+        return info(g);
+      }
+    } catch (GuestException | RuntimeException e) {
+      synchronized (g) {
+        byToken.remove(g.token);
+        if (g.handle != null) {
+          lib.noxs_watch_del(watchFd, g.handle);
+          if (lib.noxs_shell_destroy(g.handle, Noxs.err()) < 0) {
+            log.warn("cleanup after failed boot of {}: {}", g.id, Noxs.message());
+          }
+          g.handle = null;
+        }
+        SlotFile.delete(slotDir, g.slot);
+        guests.remove(g.id, g);
+        g.state = GuestState.FAILED;
+        emit(g, GuestState.FAILED, e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private Guest get(String id) throws GuestException {
+    Guest g = id == null ? null : guests.get(id);
+    if (g == null) {
+      throw new GuestException(Code.NOT_FOUND, "no guest '" + id + "' on this node");
+    }
+    return g;
+  }
+
+  private static GuestException wrongState(Guest g, String op) {
+    return new GuestException(Code.INVALID_STATE,
+        "cannot " + op + " guest " + g.id + ": it is " + g.state);
+  }
+
+  @Override
+  public void pause(String guestId) throws GuestException {
+    Guest g = get(guestId);
+    synchronized (g) {
+      if (g.state == GuestState.PAUSED) {
+        throw new GuestException(Code.INVALID_STATE, "guest " + g.id + " is already paused");
+      }
+      if (g.state != GuestState.RUNNING || g.handle == null) {
+        throw wrongState(g, "pause");
+      }
+      Noxs.check(lib.noxs_guest_pause(g.handle, Noxs.err()), "pause " + g.id);
+      g.state = GuestState.PAUSED;
+      persistGuest(g);
+      emit(g, GuestState.PAUSED, "frozen");
+    }
+  }
+
+  @Override
+  public void unpause(String guestId) throws GuestException {
+    Guest g = get(guestId);
+    synchronized (g) {
+      if (g.handle == null) {
+        throw wrongState(g, "unpause");
+      }
+      if (g.state == GuestState.PAUSED) {
+        Noxs.check(lib.noxs_guest_unpause(g.handle, Noxs.err()), "unpause " + g.id);
+      } else if (g.state == GuestState.CHECKPOINTED) {
+        Noxs.check(lib.noxs_guest_resume(g.handle, opts.requestTimeoutMs(), Noxs.err()),
+            "resume " + g.id);
+      } else if (g.state == GuestState.RUNNING) {
+        throw new GuestException(Code.INVALID_STATE, "guest " + g.id + " is not paused");
+      } else {
+        throw wrongState(g, "unpause");
+      }
+      g.state = GuestState.RUNNING;
+      persistGuest(g);
+      emit(g, GuestState.RUNNING, "resumed");
+    }
+  }
+
+  @Override
+  public byte[] checkpoint(String guestId) throws GuestException {
+    Guest g = get(guestId);
+    synchronized (g) {
+      if (g.handle == null
+          || (g.state != GuestState.RUNNING && g.state != GuestState.PAUSED)) {
+        throw wrongState(g, "checkpoint");
+      }
+      if (g.state == GuestState.PAUSED) { // a frozen guest cannot serialise itself
+        Noxs.check(lib.noxs_guest_unpause(g.handle, Noxs.err()), "checkpoint " + g.id);
+        g.state = GuestState.RUNNING;
+      }
+      long n = lib.noxs_guest_checkpoint(g.handle, opts.requestTimeoutMs(), Noxs.err());
+      Noxs.check((int) Math.max(Math.min(n, 0), -1), "checkpoint " + g.id);
+      if (n > MAX_CHECKPOINT) {
+        throw new GuestException(Code.INTERNAL, "checkpoint of " + g.id + ": " + n + " bytes");
+      }
+      byte[] blob = new byte[(int) n];
+      long got = lib.noxs_guest_read_bulk(g.handle, blob, n, Noxs.err());
+      Noxs.check((int) Math.max(Math.min(got, 0), -1), "checkpoint " + g.id);
+      g.state = GuestState.CHECKPOINTED;
+      persistGuest(g);
+      emit(g, GuestState.CHECKPOINTED, n + " bytes");
+      return blob;
+    }
+  }
+
+  @Override
+  public void writeHandler(String guestId, String handler, String value) throws GuestException {
+    Guest g = get(guestId);
+    synchronized (g) {
+      if (g.handle == null || g.state != GuestState.RUNNING) {
+        throw wrongState(g, "write a handler of");
+      }
+      Noxs.check(lib.noxs_guest_write_handler(g.handle, handler, value == null ? "" : value,
+          opts.requestTimeoutMs(), Noxs.err()), "guest " + g.id);
+    }
+  }
+
+  @Override
+  public Map<String, String> readHandlers(String guestId) throws GuestException {
+    Guest g = get(guestId);
+    byte[] buf = new byte[8 * 1024 + 1];
+    int n;
+    synchronized (g) {
+      if (g.handle == null || (g.state != GuestState.RUNNING
+          && g.state != GuestState.CHECKPOINTED && g.state != GuestState.PAUSED)) {
+        throw wrongState(g, "read handlers of");
+      }
+      // a paused guest cannot answer; read the last exported values without a refresh
+      int timeout = g.state == GuestState.RUNNING ? opts.requestTimeoutMs() : 0;
+      n = g.state == GuestState.RUNNING
+          ? lib.noxs_guest_read_stats(g.handle, buf, buf.length, timeout, Noxs.err())
+          : staleStats(g, buf);
+      Noxs.check(n, "guest " + g.id + " handlers");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String line : Noxs.cstring(buf, n).split("\n")) {
+      int sp = line.indexOf(' ');
+      if (sp > 0) {
+        out.put(line.substring(0, sp), line.substring(sp + 1));
+      } else if (!line.isBlank()) {
+        out.put(line, "");
+      }
+    }
+    return out;
+  }
+
+  private int staleStats(Guest g, byte[] buf) {
+    // read_stats only refreshes while RUNNING; in other states it copies the area as is
+    return lib.noxs_guest_read_stats(g.handle, buf, buf.length, 0, Noxs.err());
+  }
+
+  @Override
+  public void destroy(String guestId) throws GuestException {
+    Guest g = guestId == null ? null : guests.get(guestId);
+    if (g == null) {
+      return; // unknown or already destroyed: idempotent
+    }
+    synchronized (g) {
+      if (g.state == GuestState.DESTROYED) {
+        return;
+      }
+      byToken.remove(g.token);
+      String err = null;
+      if (g.handle != null) {
+        lib.noxs_watch_del(watchFd, g.handle);
+        if (lib.noxs_shell_destroy(g.handle, Noxs.err()) < 0) {
+          err = Noxs.message();
+        }
+        g.handle = null;
+      }
+      SlotFile.delete(slotDir, g.slot);
+      guests.remove(g.id, g);
+      g.state = GuestState.DESTROYED;
+      emit(g, GuestState.DESTROYED, err == null ? "destroyed" : "destroyed with errors: " + err);
+      if (err != null) {
+        throw new GuestException(Code.INTERNAL, "destroy " + g.id + ": " + err);
+      }
+    }
+  }
+
+  @Override
+  public Optional<GuestInfo> inspect(String guestId) {
+    Guest g = guestId == null ? null : guests.get(guestId);
+    return g == null ? Optional.empty() : Optional.of(info(g));
+  }
+
+  @Override
+  public List<GuestInfo> list() {
+    List<GuestInfo> out = new ArrayList<>();
+    for (Guest g : guests.values()) {
+      out.add(info(g));
+    }
+    return out;
+  }
+
+  /** Number of guests in the table (O(1)). */
+  public int size() {
+    return guests.size();
+  }
+
+  /** The slot (cgroup "mayfly/SLOT", host veths "mfSLOThN") of a guest; for tests and the CLI. */
+  public Optional<String> slotOf(String guestId) {
+    Guest g = guestId == null ? null : guests.get(guestId);
+    return g == null ? Optional.empty() : Optional.of(g.slot);
+  }
+
+  private static GuestInfo info(Guest g) {
+    Map<String, String> labels = new LinkedHashMap<>(g.spec.labels() == null ? Map.of()
+        : g.spec.labels());
+    labels.put("sandbox.slot", g.slot);
+    return new GuestInfo(g.id, g.generation, g.state, g.pid, g.spec.nfType(), g.startedAt,
+        g.timings, labels);
+  }
+
+  // ---------------------------------------------------------------- events, crashes
+
+  @Override
+  public void addListener(Consumer<GuestEvent> listener) {
+    listeners.add(listener);
+  }
+
+  private void emit(Guest g, GuestState s, String reason) {
+    GuestEvent ev = new GuestEvent(g.id, g.generation, s, reason, System.currentTimeMillis());
+    for (Consumer<GuestEvent> l : listeners) {
+      try {
+        l.accept(ev);
+      } catch (RuntimeException e) {
+        log.warn("guest event listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  private void watchLoop() {
+    long[] toks = new long[64];
+    while (!closed) {
+      int n = lib.noxs_watch_wait(watchFd, toks, toks.length, 500, Noxs.err());
+      if (n < 0) {
+        log.warn("exit watch: {}", Noxs.message());
+        continue;
+      }
+      for (int i = 0; i < n; i++) {
+        Guest g = byToken.remove(toks[i]);
+        if (g != null) {
+          crashed(g, "guest process exited");
+        }
+      }
+    }
+  }
+
+  private void crashed(Guest g, String why) {
+    synchronized (g) {
+      if (g.handle == null || g.state == GuestState.DESTROYED) {
+        return; // being destroyed by us
+      }
+      String detail = why;
+      if (lib.noxs_shell_state(g.handle) == 6) {
+        detail = "guest powered off";
+      }
+      if (lib.noxs_shell_destroy(g.handle, Noxs.err()) < 0) { // reap + release veths, cgroup
+        detail += " (cleanup: " + Noxs.message() + ")";
+      }
+      g.handle = null;
+      SlotFile.delete(slotDir, g.slot);
+      g.state = GuestState.CRASHED;
+      emit(g, GuestState.CRASHED, detail);
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  @Override
+  public List<GuestInfo> recover() throws GuestException {
+    List<GuestInfo> adopted = new ArrayList<>();
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(slotDir, "*.state")) {
+      ds.forEach(files::add);
+    } catch (IOException e) {
+      throw new GuestException(Code.INTERNAL, "recover: " + slotDir + ": " + e.getMessage());
+    }
+    for (Path f : files) {
+      Properties p;
+      try {
+        p = SlotFile.read(f);
+      } catch (IOException | IllegalArgumentException e) {
+        log.warn("recover: unreadable {}: {}", f, e.getMessage());
+        continue;
+      }
+      String slot = p.getProperty("slot", "");
+      if (shells.containsKey(slot) || isKnownSlot(slot)) {
+        continue; // ours already
+      }
+      int nports = Integer.parseInt(p.getProperty("ports", "0"));
+      int pid = Integer.parseInt(p.getProperty("pid", "0"));
+      long st = Long.parseLong(p.getProperty("startTime", "0"));
+      Pointer h = null;
+      try {
+        h = Noxs.adopt(slot, pid, st, nports);
+      } catch (GuestException e) {
+        log.info("recover: slot {} (pid {}) is gone: {}", slot, pid, e.getMessage());
+      }
+      if (!"guest".equals(p.getProperty("kind"))) { // a pooled shell of the old agent
+        if (h != null) {
+          lib.noxs_shell_destroy(h, Noxs.err());
+        } else {
+          lib.noxs_slot_cleanup(slot, nports, Noxs.err());
+        }
+        SlotFile.delete(slotDir, slot);
+        continue;
+      }
+      Guest g = new Guest(p.getProperty("guestId"), slot, tokens.incrementAndGet());
+      g.generation = Long.parseLong(p.getProperty("generation", "0"));
+      g.pid = pid;
+      g.startTime = st;
+      g.startedAt = Long.parseLong(p.getProperty("startedAt", "0"));
+      g.spec = specFrom(p);
+      if (g.id == null || guests.containsKey(g.id)) {
+        if (h != null) {
+          lib.noxs_shell_release(h);
+        }
+        continue;
+      }
+      synchronized (g) {
+        if (h == null) {
+          lib.noxs_slot_cleanup(slot, nports, Noxs.err());
+          SlotFile.delete(slotDir, slot);
+          g.state = GuestState.CRASHED;
+          guests.put(g.id, g);
+          emit(g, GuestState.CRASHED, "guest exited while the agent was down");
+          continue;
+        }
+        g.handle = h;
+        GuestState recorded = GuestState.valueOf(p.getProperty("state", "RUNNING"));
+        int pageState = lib.noxs_shell_state(h);
+        g.state = switch (pageState) {
+          case 5 -> GuestState.CHECKPOINTED;
+          case 3 -> recorded == GuestState.PAUSED ? GuestState.PAUSED : GuestState.RUNNING;
+          default -> recorded;
+        };
+        g.timings = Map.of();
+        guests.put(g.id, g);
+        byToken.put(g.token, g);
+        if (lib.noxs_watch_add(watchFd, h, g.token, Noxs.err()) < 0
+            || lib.noxs_shell_alive(h) != 1) {
+          byToken.remove(g.token);
+          crashed(g, "guest exited during recovery");
+          continue;
+        }
+        emit(g, g.state, "adopted after agent restart");
+        adopted.add(info(g));
+      }
+    }
+    return adopted;
+  }
+
+  private boolean isKnownSlot(String slot) {
+    for (Guest g : guests.values()) { // recovery only (O(n) by nature)
+      if (g.slot.equals(slot)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static GuestSpec specFrom(Properties p) {
+    List<PortSpec> ports = new ArrayList<>();
+    for (String n : p.getProperty("portNames", "").split(",")) {
+      if (!n.isEmpty()) {
+        ports.add(new PortSpec(n, null, null, null));
+      }
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      if (k.startsWith("label.")) {
+        labels.put(k.substring(6), p.getProperty(k));
+      }
+    }
+    return new GuestSpec(p.getProperty("guestId"), Long.parseLong(p.getProperty("generation", "0")),
+        p.getProperty("nfType", "unknown"), "", ports,
+        Long.parseLong(p.getProperty("memoryBytes", "0")),
+        Integer.parseInt(p.getProperty("cpuWeight", "100")),
+        Integer.parseInt(p.getProperty("pidsMax", "0")), labels);
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** Releases handles and stops the watcher; guests keep running (agent restart). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      watcher.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Guest g : guests.values()) {
+      synchronized (g) {
+        if (g.handle != null) {
+          lib.noxs_shell_release(g.handle);
+          g.handle = null;
+        }
+      }
+    }
+    for (SandboxShell s : shells.values()) {
+      if (s.claim()) { // shells nobody took: they would be orphans, discard them
+        discardShell(s);
+      }
+    }
+    lib.noxs_watch_close(watchFd);
+  }
+}
