@@ -103,14 +103,7 @@ public final class Agent implements AutoCloseable {
   /** Re-adopts guests, subscribes to driver events and starts dialing. Returns at once. */
   public void start() {
     if (driver.available()) {
-      try {
-        List<GuestInfo> adopted = driver.driver().recover();
-        if (!adopted.isEmpty()) {
-          log.info("re-adopted {} guest(s) from {}", adopted.size(), cfg.stateDir());
-        }
-      } catch (GuestException | RuntimeException e) {
-        log.warn("recovering guests failed: {}", e.getMessage());
-      }
+      driver.recoverOnce();
       driver.driver().addListener(e -> {
         Channel ch = registered;
         if (ch != null && ch.isActive()) {

@@ -25,6 +25,7 @@ public final class LoadedDriver {
   private final ShellSource pool;
   private final Fingerprint fingerprint;
   private final String unavailableReason;
+  private boolean recovered;
 
   private LoadedDriver(String name, GuestDriver driver, ShellSource pool, Fingerprint fp,
       String reason) {
@@ -86,15 +87,38 @@ public final class LoadedDriver {
         d.close();
         return unavailable(name, fp.unavailableReason());
       }
+      LoadedDriver partial = new LoadedDriver(name, d, null, fp, null);
+      partial.recoverOnce(); // re-adopt old guests before a pool starts preparing shells
       try {
-        return new LoadedDriver(name, d, f.createPool(d, ctx).orElse(null), fp, null);
+        LoadedDriver full = new LoadedDriver(name, d, f.createPool(d, ctx).orElse(null), fp, null);
+        full.recovered = true;
+        return full;
       } catch (GuestException | RuntimeException e) {
         log.warn("driver '{}': shell pool not started ({}); cold boots only", name, e.getMessage());
-        return new LoadedDriver(name, d, null, fp, null);
+        return partial;
       }
     }
     return unavailable(name, "driver '" + name + "' is not installed in this agent (found: "
         + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
+  }
+
+  /**
+   * Calls {@link GuestDriver#recover()} once (re-adopts guests of a previous agent process);
+   * failures are logged, the agent carries on.
+   */
+  public synchronized void recoverOnce() {
+    if (recovered || driver == null) {
+      return;
+    }
+    recovered = true;
+    try {
+      var adopted = driver.recover();
+      if (!adopted.isEmpty()) {
+        log.info("re-adopted {} guest(s)", adopted.size());
+      }
+    } catch (GuestException | RuntimeException e) {
+      log.warn("recovering guests failed: {}", e.getMessage());
+    }
   }
 
   public String name() {

@@ -19,6 +19,9 @@ class LoadedDriverTest {
     assertThat(d.fingerprint().orElseThrow().capabilities()).containsExactly("checkpoint");
     assertThat(TestDriverFactory.lastContext.options()).containsEntry("guest-slots", "4");
     assertThat(d.pool()).isEmpty();
+    assertThat(((TestGuestDriver) d.driver()).calls).containsExactly("recover");
+    d.recoverOnce();
+    assertThat(((TestGuestDriver) d.driver()).calls).containsExactly("recover");
   }
 
   @Test

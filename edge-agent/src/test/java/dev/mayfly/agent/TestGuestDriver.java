@@ -82,6 +82,7 @@ class TestGuestDriver implements GuestDriver, GuestDriver.Checkpointable {
 
   @Override
   public List<GuestInfo> recover() {
+    calls.add("recover");
     return List.of();
   }
 
