@@ -60,9 +60,16 @@ public class DatabaseConfig {
     Path dir = props.home().resolve("pgdata");
     try {
       Files.createDirectories(dir);
+      stopOrphanedPostmaster(dir);
       EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
           .setDataDirectory(dir.toFile())
-          .setCleanDataDirectory(false);
+          .setCleanDataDirectory(false)
+          // zonky runs with fsync off (a test default); the controller's state must survive
+          // an OS crash uncorrupted. synchronous_commit stays off: a crash may lose the last
+          // few hundred ms of commits, and the reconciler re-converges from the agents' reports.
+          .setServerConfig("fsync", "on")
+          .setServerConfig("full_page_writes", "on")
+          .setServerConfig("synchronous_commit", "off");
       if (db.port() > 0) {
         b.setPort(db.port());
       }
@@ -72,6 +79,39 @@ public class DatabaseConfig {
       return new DatabaseEndpoint(pg, url, "postgres", null);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A controller killed with SIGKILL leaves its PostgreSQL running on the data directory,
+   * which would make the next start fail. Stop it (smart shutdown: its clients died with
+   * the old JVM) when postmaster.pid names a live postgres process on this directory.
+   */
+  static void stopOrphanedPostmaster(Path dir) throws IOException {
+    Path pidFile = dir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    } catch (RuntimeException e) {
+      return;
+    }
+    var handle = ProcessHandle.of(pid);
+    if (handle.isEmpty() || !handle.get().isAlive()) {
+      return;
+    }
+    String cmd = handle.get().info().commandLine().orElse("");
+    if (!cmd.contains("postgres") || !cmd.contains(dir.toString())) {
+      return;
+    }
+    log.warn("stopping orphaned embedded PostgreSQL (pid {}) left on {}", pid, dir);
+    handle.get().destroy();
+    try {
+      handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("orphaned PostgreSQL (pid {}) did not stop: {}", pid, e.toString());
     }
   }
 

@@ -27,6 +27,7 @@ class DatabaseConfigTest {
         HikariDataSource ds = (HikariDataSource) cfg.dataSource(ep)) {
       assertThat(ep.embedded()).isTrue();
       new JdbcTemplate(ds).execute("create table kept (v int); insert into kept values (42)");
+      assertThat(new JdbcTemplate(ds).queryForObject("show fsync", String.class)).isEqualTo("on");
     }
     assertThat(Files.isDirectory(home.resolve("pgdata"))).isTrue();
     try (DatabaseConfig.DatabaseEndpoint ep = cfg.databaseEndpoint(props(home, null));
