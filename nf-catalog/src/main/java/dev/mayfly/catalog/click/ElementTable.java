@@ -49,6 +49,7 @@ public final class ElementTable {
       ElementSpec.of("FromDevice", "0/1", "h/h", mandatory("DEVNAME")),
       ElementSpec.of("ToDevice", "1/0", "a/a", mandatory("DEVNAME")),
       ElementSpec.of("DriverManager", "0/0", "a/a"),
+      ElementSpec.of("Script", "0/0", "a/a"),
       // queues, sources, sinks
       ElementSpec.of("Queue", "1/1", "h/l", optionalUnsigned("CAPACITY", Long.MAX_VALUE)),
       ElementSpec.of("SimpleQueue", "1/1", "h/l", optionalUnsigned("CAPACITY", Long.MAX_VALUE)),
@@ -61,9 +62,9 @@ public final class ElementTable {
       ElementSpec.of("TimedSource", "0/1", "h/h"),
       // file I/O
       ElementSpec.of("FromDump", "0/1", "a/a", mandatory("FILENAME")),
-      ElementSpec.of("ToDump", "1/0-1", "a/h", mandatory("FILENAME")),
+      ElementSpec.of("ToDump", "1/0-1", "a/a", mandatory("FILENAME")),
       ElementSpec.of("FromIPSummaryDump", "0/1", "a/a", mandatory("FILENAME")),
-      ElementSpec.of("ToIPSummaryDump", "1/0-1", "a/h", mandatory("FILENAME")),
+      ElementSpec.of("ToIPSummaryDump", "1/0", "a/a", mandatory("FILENAME")),
       // printing and basic packet elements
       ElementSpec.of("Print", "1/1", "a/a"),
       ElementSpec.of("IPPrint", "1/1", "a/a"),
@@ -92,7 +93,7 @@ public final class ElementTable {
       ElementSpec.of("RatedSplitter", "1/2", "h/h", mandatory("RATE")),
       ElementSpec.of("BandwidthRatedSplitter", "1/2", "h/h", mandatory("RATE")),
       // ARP
-      ElementSpec.of("ARPResponder", "1/1", "a/a", atLeast(1, "IP ETH")),
+      ElementSpec.of("ARPResponder", "1/1-2", "h/h", atLeast(1, "IP ETH")),
       ElementSpec.of("ARPQuerier", "2/1-2", "h/h", atLeast(1, "IP, ETH")),
       // NAT
       ElementSpec.of("IPRewriter", "1-/1-", "h/h", atLeast(1, "INPUTSPEC")),

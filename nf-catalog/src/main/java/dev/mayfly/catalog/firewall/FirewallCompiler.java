@@ -64,14 +64,15 @@ public final class FirewallCompiler {
     String ue = ueIp.strip();
     Filter out = filter(policy, Direction.OUTBOUND, ue);
     Filter in = filter(policy, Direction.INBOUND, ue);
-    errors.addAll(out.check());
-    errors.addAll(in.check());
-    if (!errors.isEmpty()) {
-      throw new PolicyException(errors);
-    }
     String config = graph(policy, ue, out.commented(), in.commented());
     ClickResult r = ClickValidator.standard().check(config);
     if (!r.ok()) {
+      // name the rule whose line the IPFilter checker refuses, if that is the cause
+      errors.addAll(out.check());
+      errors.addAll(in.check());
+      if (!errors.isEmpty()) {
+        throw new PolicyException(errors);
+      }
       // a compiler bug, not a user error: say so with the Click messages
       List<PolicyError> internal = new ArrayList<>();
       for (ClickError e : r.errors()) {
