@@ -81,8 +81,8 @@ class ClickosRuntimeTest {
 
   /** Device elements replaced by stand-ins with the same ports, for runs without interfaces. */
   static String withoutDevices(String config) {
-    return config.replaceAll("FromDevice\\((access|core)\\)", "InfiniteSource(LIMIT 0)")
-        .replaceAll("ToDevice\\((access|core)\\)", "Discard");
+    return config.replaceAll("FromDevice\\([^)]*\\)", "InfiniteSource(LIMIT 0)")
+        .replaceAll("ToDevice\\([^)]*\\)", "Discard");
   }
 
   static List<FirewallPolicy> samplePolicies() {
@@ -160,6 +160,24 @@ class ClickosRuntimeTest {
       }
     }
     assertThat(disagreements).as("first error lines differ").isEmpty();
+  }
+
+  @Test
+  void resourceConfigurationsGetTheSameVerdictFromTheRuntime() throws Exception {
+    assumeRuntime();
+    for (Path f : ClickResourceTest.valid().toList()) {
+      Run r = clickosCheck(withoutDevices(Files.readString(f)));
+      assertThat(r.exit()).as("clickos -q %s:\n%s", f.getFileName(), r.output()).isZero();
+    }
+    for (Path f : ClickResourceTest.invalid().toList()) {
+      String text = Files.readString(f);
+      Run r = clickosCheck(text);
+      assertThat(r.exit()).as("clickos accepts %s", f.getFileName()).isNotZero();
+      Matcher m = LANDMARK.matcher(r.output());
+      assertThat(m.find()).as(r.output()).isTrue();
+      assertThat(Integer.parseInt(m.group(1))).as("first error line of %s: %s", f.getFileName(), r.output())
+          .isEqualTo(ClickValidator.standard().check(text).errors().get(0).line());
+    }
   }
 
   @Test

@@ -1,0 +1,4 @@
+// expect: config:4: unknown element class 'Countr'
+src :: InfiniteSource;
+
+src -> Countr -> Discard;
