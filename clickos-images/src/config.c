@@ -13,6 +13,7 @@
 
 #define MAX_DEPTH 32
 #define MAX_ELEMENTS 200000
+#define MAX_INSTANTIATIONS 50000
 #define TUNNEL_CLASS "<tunnel>"
 
 typedef enum {
@@ -204,6 +205,9 @@ typedef struct {
   int anon_counter;
   int nerr_at_start;
   Compound *all_compounds; /* for freeing */
+  long budget;             /* instantiations left: stops exponential compound expansion */
+  long byte_budget;        /* compound body bytes left to lex */
+  bool aborted;
 } Parser;
 
 static void scope_free(Scope *s) {
@@ -240,7 +244,10 @@ static Name *name_lookup(Scope *s, const char *name) {
   return NULL;
 }
 
-/* substitute $VAR and ${VAR} */
+/* substitute $VAR and ${VAR}; results are capped (a chain of defines or
+ * compound formals could otherwise grow exponentially) */
+#define MAX_CONF_STRING (256 * 1024)
+static bool g_subst_overflow;
 static char *substitute(Scope *s, const char *text) {
   if (!strchr(text, '$')) return xstrdup(text);
   Str o;
@@ -263,7 +270,12 @@ static char *substitute(Scope *s, const char *text) {
       char *nm = xstrndup(st, en - st);
       const char *v = var_lookup(s, nm);
       free(nm);
-      if (v) { str_add(&o, v); p = after; continue; }
+      if (v) {
+        if (o.len + strlen(v) > MAX_CONF_STRING) { g_subst_overflow = true; p = after; continue; }
+        str_add(&o, v);
+        p = after;
+        continue;
+      }
       str_addn(&o, p, after - p);
       p = after;
       continue;
@@ -304,7 +316,20 @@ static int parse_stmts(Parser *P, TokT until);
 static int instantiate(Parser *P, const char *name, const char *cls, const char *rawconf, int line,
                        bool anon, int *in_idx, int *out_idx) {
   Scope *sc = P->sc;
+  if (P->aborted || --P->budget < 0) {
+    if (!P->aborted) err_report(P->err, line, "configuration too large (more than %d element instantiations)", MAX_INSTANTIATIONS);
+    P->aborted = true;
+    *in_idx = *out_idx = -1;
+    return -1;
+  }
   char *conf = substitute(sc, rawconf ? rawconf : "");
+  if (g_subst_overflow) {
+    g_subst_overflow = false;
+    free(conf);
+    P->aborted = true;
+    *in_idx = *out_idx = -1;
+    return err_report(P->err, line, "configuration string too long after $variable substitution (limit %d bytes)", MAX_CONF_STRING);
+  }
   Compound *comp = compound_lookup(sc, cls);
   int depth = 0;
   while (comp && comp->alias && depth++ < 16) {
@@ -324,6 +349,10 @@ static int instantiate(Parser *P, const char *name, const char *cls, const char 
       if (i < 0) rc = -1;
       *in_idx = *out_idx = i;
     }
+  } else if ((P->byte_budget -= (long)strlen(comp->body) + 16) < 0) {
+    rc = err_report(P->err, line, "configuration too large (compound expansion exceeds %d bytes)", 16 << 20);
+    P->aborted = true;
+    *in_idx = *out_idx = -1;
   } else if (sc->depth + 1 > MAX_DEPTH) {
     rc = err_report(P->err, line, "compound element nesting too deep (recursive elementclass '%s'?)", cls);
     *in_idx = *out_idx = -1;
@@ -576,7 +605,7 @@ static int parse_stmts(Parser *P, TokT until) {
   for (;;) {
     Tok t = lex_next(P->lx);
     if (t.t == T_EOF || t.t == until) { tok_free(&t); break; }
-    if (P->err->nerrors > 50) { tok_free(&t); rc = -1; break; }
+    if (P->err->nerrors > 50 || P->aborted) { tok_free(&t); rc = -1; break; }
     if (t.t == T_SEMI) continue;
     if (t.t == T_IDENT && !strcmp(t.s, "elementclass")) {
       int line = t.line;
@@ -619,7 +648,11 @@ static int parse_stmts(Parser *P, TokT until) {
           char *nm = xstrndup(s + 1, e - s - 1);
           while (isspace((unsigned char)*e)) e++;
           char *val = substitute(P->sc, e);
-          if (!var_lookup(P->sc, nm)) var_set(P->sc, nm, val); /* earlier (command-line) defines win */
+          if (g_subst_overflow) {
+            g_subst_overflow = false;
+            rc = err_report(P->err, line, "define: value of $%s too long (limit %d bytes)", nm, MAX_CONF_STRING);
+            P->aborted = true;
+          } else if (!var_lookup(P->sc, nm)) var_set(P->sc, nm, val); /* earlier (command-line) defines win */
           free(nm);
           free(val);
         }
@@ -736,6 +769,8 @@ int config_parse(const char *text, const char *file, Config *out, ErrCtx *err) {
   }
   P.lx = &lx;
   P.sc = &root;
+  P.budget = MAX_INSTANTIATIONS;
+  P.byte_budget = 16L << 20;
   int before = err->nerrors;
   parse_stmts(&P, T_EOF);
   if (lx.has_la) tok_free(&lx.la);

@@ -56,6 +56,21 @@ TEST(errors_have_lines) {
   CHECK(strstr(e.first.s, "too deep") != NULL);
   config_free(&c);
   str_free(&e.first);
+  /* exponential string growth through defines and formals is cut off */
+  CHECK(parse("define($a xxxxxxxxxxxxxxxx, $b $a$a$a$a, $c $b$b$b$b, $d $c$c$c$c, $e $d$d$d$d, $f $e$e$e$e, $g $f$f$f$f, $h $g$g$g$g, $i $h$h$h$h)\nIdle -> Counter($i) -> Discard;", &c, &e) < 0);
+  CHECK(e.first.s && strstr(e.first.s, "too long"));
+  config_free(&c);
+  str_free(&e.first);
+  CHECK(parse("elementclass X { $a | input -> X($a$a$a$a) -> output }\nIdle -> X(abcdefgh) -> Discard;", &c, &e) < 0);
+  CHECK(e.first.s != NULL);
+  config_free(&c);
+  str_free(&e.first);
+  /* exponential expansion is cut off by the instantiation budget */
+  CHECK(parse("elementclass A { input -> B -> B -> output }\nelementclass B { input -> C -> C -> output }\n"
+              "elementclass C { input -> D -> D -> output }\nelementclass D { input -> A -> A -> output }\nIdle -> A -> Discard;", &c, &e) < 0);
+  CHECK(e.first.s != NULL);
+  config_free(&c);
+  str_free(&e.first);
 }
 
 TEST(router_checks) {
