@@ -196,8 +196,13 @@ public final class MigrationReceiver implements AutoCloseable {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       try {
+        if (exp != null && exp.future.isDone()) {
+          return; // failed, cancelled or timed out: the ERROR frame is on its way, the connection closing
+        }
         if (msg instanceof TransferFrame.Hello h) {
           onHello(ctx, h);
+        } else if (msg instanceof TransferFrame.Begin b) {
+          onBegin(ctx, b);
         } else if (msg instanceof TransferFrame.Data d) {
           onData(ctx, d);
         } else if (msg instanceof TransferFrame.End e) {
@@ -243,18 +248,25 @@ public final class MigrationReceiver implements AutoCloseable {
         refuse(ctx, "migration " + h.migrationId() + " is no longer expected");
         return;
       }
-      if (h.totalBytes() < CheckpointFormat.MIN_BYTES || h.totalBytes() > options.maxBytes()) {
-        fail("migration " + h.migrationId() + " declares " + h.totalBytes() + " bytes; accepted sizes are "
+      ctx.writeAndFlush(new TransferFrame.Accept());
+    }
+
+    private void onBegin(ChannelHandlerContext ctx, TransferFrame.Begin b) {
+      if (exp == null || buf != null || received > 0) {
+        protocolError(ctx, "BEGIN " + (exp == null ? "before an accepted HELLO" : "sent twice"));
+        return;
+      }
+      if (b.totalBytes() < CheckpointFormat.MIN_BYTES || b.totalBytes() > options.maxBytes()) {
+        fail("migration " + exp.migrationId + " declares " + b.totalBytes() + " bytes; accepted sizes are "
             + CheckpointFormat.MIN_BYTES + ".." + options.maxBytes());
         return;
       }
-      buf = new byte[(int) h.totalBytes()];
-      ctx.writeAndFlush(new TransferFrame.Accept());
+      buf = new byte[(int) b.totalBytes()];
     }
 
     private void onData(ChannelHandlerContext ctx, TransferFrame.Data d) {
       if (buf == null) {
-        protocolError(ctx, "DATA before an accepted HELLO");
+        protocolError(ctx, "DATA before BEGIN");
         return;
       }
       int n = d.chunk().readableBytes();
@@ -274,7 +286,7 @@ public final class MigrationReceiver implements AutoCloseable {
 
     private void onEnd(ChannelHandlerContext ctx, TransferFrame.End e) {
       if (buf == null) {
-        protocolError(ctx, "END before an accepted HELLO");
+        protocolError(ctx, "END before BEGIN");
         return;
       }
       if (e.totalBytes() != buf.length || received != buf.length) {

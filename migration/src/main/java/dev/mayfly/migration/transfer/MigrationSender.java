@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +31,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The source agent's end of a migration stream: dials the target's {@link MigrationReceiver}
  * over mutual TLS and streams one checkpoint in 256 KiB chunks, following the channel's
- * writability (at most a few chunks are buffered at a time), then waits for the receiver's
- * verdict. One instance (one event loop thread) serves any number of concurrent sends.
+ * writability (only a few chunks are buffered at a time), then waits for the receiver's verdict.
+ * One instance (one event loop thread) serves any number of concurrent transfers.
+ *
+ * <p>Two ways to use it: {@link #send} does everything in one call; {@link #open} connects and
+ * gets the migration accepted ahead of time (before the guest is paused), and
+ * {@link OpenTransfer#send} then only streams the data.
  */
 public final class MigrationSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MigrationSender.class);
@@ -58,27 +63,55 @@ public final class MigrationSender implements AutoCloseable {
    * and guest id checked), or fails with a {@link TransferException} naming the reason: connect
    * or TLS failure, refusal (unknown migration, wrong token, too large), receiver abort or close,
    * or the transfer timeout. Cancelling the future aborts the transfer: the receiver gets an
-   * ERROR frame and discards what it has.
+   * ERROR frame and discards what it has. {@link TransferResult#millis()} counts from this call.
    */
   public CompletableFuture<TransferResult> send(String host, int port, String migrationId, String token, byte[] checkpoint) {
     CompletableFuture<TransferResult> result = new CompletableFuture<>();
     try {
-      Objects.requireNonNull(host, "host");
-      Objects.requireNonNull(checkpoint, "checkpoint");
-      check(migrationId, "migrationId", TransferFrame.MAX_ID_BYTES);
-      check(token, "token", TransferFrame.MAX_TOKEN_BYTES);
-      if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
-      if (checkpoint.length < CheckpointFormat.MIN_BYTES || checkpoint.length > options.maxBytes()) {
-        throw new IllegalArgumentException("checkpoint is " + checkpoint.length + " bytes; sendable sizes are "
-            + CheckpointFormat.MIN_BYTES + ".." + options.maxBytes());
-      }
+      checkCheckpoint(checkpoint);
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
       return result;
     }
-    long t0 = System.nanoTime();
+    Transfer t = connect(host, port, migrationId, token, result);
+    if (t != null) t.sendWhenAccepted(checkpoint);
+    return result;
+  }
+
+  /**
+   * Connects, completes TLS and gets {@code migrationId} accepted by the receiver, without sending
+   * data. The future completes with the open connection, or fails with a {@link TransferException}
+   * (connect, TLS, refusal, or the transfer timeout).
+   */
+  public CompletableFuture<OpenTransfer> open(String host, int port, String migrationId, String token) {
+    CompletableFuture<TransferResult> result = new CompletableFuture<>();
+    Transfer t = connect(host, port, migrationId, token, result);
+    if (t == null) return result.thenApply(r -> null);
+    return t.opened;
+  }
+
+  private void checkCheckpoint(byte[] checkpoint) {
+    Objects.requireNonNull(checkpoint, "checkpoint");
+    if (checkpoint.length < CheckpointFormat.MIN_BYTES || checkpoint.length > options.maxBytes()) {
+      throw new IllegalArgumentException("checkpoint is " + checkpoint.length + " bytes; sendable sizes are "
+          + CheckpointFormat.MIN_BYTES + ".." + options.maxBytes());
+    }
+  }
+
+  /** Starts a connection; returns null (with {@code result} failed) on bad arguments. */
+  private Transfer connect(String host, int port, String migrationId, String token,
+      CompletableFuture<TransferResult> result) {
+    try {
+      Objects.requireNonNull(host, "host");
+      check(migrationId, "migrationId", TransferFrame.MAX_ID_BYTES);
+      check(token, "token", TransferFrame.MAX_TOKEN_BYTES);
+      if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return null;
+    }
     String peer = host + ":" + port;
-    SenderHandler handler = new SenderHandler(result, migrationId, token, checkpoint, peer, t0);
+    Transfer t = new Transfer(result, migrationId, token, peer);
     ChannelFuture connect = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -87,24 +120,22 @@ public final class MigrationSender implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            TransferPipeline.client(ch, ssl, host, port, handler);
+            TransferPipeline.client(ch, ssl, host, port, t);
           }
         })
         .connect(host, port);
-    Channel ch = connect.channel();
+    t.channel = connect.channel();
     connect.addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
-        result.completeExceptionally(new TransferException("migration " + migrationId + ": cannot connect to "
-            + peer + ": " + Transfers.describe(f.cause(), options), f.cause()));
+        t.fail("migration " + migrationId + ": cannot connect to " + peer + ": " + Transfers.describe(f.cause(), options));
       }
     });
-    ScheduledFuture<?> timer = ch.eventLoop().schedule(
-        () -> result.completeExceptionally(new TransferException("migration " + migrationId + " to " + peer
-            + " did not complete within " + options.transferTimeout().toMillis() + " ms")),
-        options.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    t.armTimer("was not accepted");
     result.whenComplete((r, err) -> {
-      timer.cancel(false);
+      t.cancelTimer();
       if (err != null) {
+        t.opened.completeExceptionally(err);
+        Channel ch = t.channel;
         if (ch.isActive()) {
           String reason = err instanceof CancellationException ? "aborted by sender" : err.getMessage();
           ch.writeAndFlush(new TransferFrame.Error(reason)).addListener(ChannelFutureListener.CLOSE);
@@ -113,7 +144,7 @@ public final class MigrationSender implements AutoCloseable {
         }
       }
     });
-    return result;
+    return t;
   }
 
   private static void check(String v, String field, int maxBytes) {
@@ -129,41 +160,104 @@ public final class MigrationSender implements AutoCloseable {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
-  /** One transfer. Runs on its channel's event loop. */
-  private final class SenderHandler extends ChannelInboundHandlerAdapter {
-    private final CompletableFuture<TransferResult> result;
+  /** One transfer (one connection). Its state is touched on the channel's event loop only. */
+  private final class Transfer extends ChannelInboundHandlerAdapter implements OpenTransfer {
+    final CompletableFuture<TransferResult> result;
+    final CompletableFuture<OpenTransfer> opened = new CompletableFuture<>();
     private final String migrationId;
     private final String token;
-    private final byte[] data;
     private final String peer;
-    private final long t0;
+    private final long connectStart = System.nanoTime();
+    volatile Channel channel;
+    private volatile ScheduledFuture<?> timer;
     private final CRC32C crc = new CRC32C();
+    private final AtomicBoolean sendCalled = new AtomicBoolean();
+    private byte[] data;
+    private long sendStart;
     private boolean accepted;
     private boolean endSent;
     private int offset;
     private int seq;
 
-    SenderHandler(CompletableFuture<TransferResult> result, String migrationId, String token, byte[] data,
-        String peer, long t0) {
+    Transfer(CompletableFuture<TransferResult> result, String migrationId, String token, String peer) {
       this.result = result;
       this.migrationId = migrationId;
       this.token = token;
-      this.data = data;
       this.peer = peer;
-      this.t0 = t0;
+    }
+
+    void armTimer(String what) {
+      cancelTimer();
+      long ms = options.transferTimeout().toMillis();
+      timer = channel.eventLoop().schedule(
+          () -> fail("migration " + migrationId + " to " + peer + " " + what + " within " + ms + " ms"),
+          ms, TimeUnit.MILLISECONDS);
+    }
+
+    void cancelTimer() {
+      ScheduledFuture<?> t = timer;
+      if (t != null) t.cancel(false);
+    }
+
+    /** Used by {@link MigrationSender#send}: the data is known before the connection is accepted. */
+    void sendWhenAccepted(byte[] checkpoint) {
+      sendCalled.set(true);
+      channel.eventLoop().execute(() -> {
+        data = checkpoint;
+        sendStart = connectStart;
+        armTimer("did not complete");
+        if (accepted) begin();
+      });
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      channel = ctx.channel();
+    }
+
+    @Override
+    public String migrationId() {
+      return migrationId;
+    }
+
+    @Override
+    public CompletableFuture<TransferResult> send(byte[] checkpoint) {
+      if (!sendCalled.compareAndSet(false, true)) {
+        return CompletableFuture.failedFuture(
+            new TransferException("send() called twice for migration " + migrationId));
+      }
+      try {
+        checkCheckpoint(checkpoint);
+      } catch (RuntimeException e) {
+        fail("invalid send: " + e.getMessage());
+        return result;
+      }
+      long now = System.nanoTime();
+      channel.eventLoop().execute(() -> {
+        data = checkpoint;
+        sendStart = now;
+        armTimer("did not complete");
+        if (accepted && !result.isDone()) begin();
+      });
+      return result;
+    }
+
+    @Override
+    public void abort(String reason) {
+      fail("aborted by sender: " + reason);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      ctx.writeAndFlush(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, migrationId, token, data.length))
+      ctx.writeAndFlush(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, migrationId, token))
           .addListener(this::onWrite);
       ctx.fireChannelActive();
     }
 
     private void onWrite(io.netty.util.concurrent.Future<? super Void> f) {
       if (!f.isSuccess()) {
-        fail("connection to receiver " + peer + " failed after " + offset + " of " + data.length
-            + " bytes were written: " + Transfers.describe(f.cause(), options));
+        fail("connection to receiver " + peer + " failed after " + offset + " of "
+            + (data == null ? 0 : data.length) + " bytes were written: " + Transfers.describe(f.cause(), options));
       }
     }
 
@@ -173,12 +267,17 @@ public final class MigrationSender implements AutoCloseable {
         if (result.isDone()) return;
         if (msg instanceof TransferFrame.Accept && !accepted) {
           accepted = true;
-          pump(ctx);
+          if (data != null) {
+            begin();
+          } else {
+            cancelTimer(); // open and idle: the receiver's idle timeout applies until send()
+            opened.complete(this);
+          }
         } else if (msg instanceof TransferFrame.Done d && endSent) {
           if (d.totalBytes() != data.length) {
             fail("receiver " + peer + " confirmed " + d.totalBytes() + " bytes, " + data.length + " were sent");
           } else {
-            result.complete(new TransferResult(data.length, (System.nanoTime() - t0) / 1e6));
+            result.complete(new TransferResult(data.length, (System.nanoTime() - sendStart) / 1e6));
           }
           ctx.close();
         } else if (msg instanceof TransferFrame.Error e) {
@@ -192,32 +291,40 @@ public final class MigrationSender implements AutoCloseable {
       }
     }
 
-    private void pump(ChannelHandlerContext ctx) {
-      while (offset < data.length && ctx.channel().isWritable()) {
+    private void begin() {
+      channel.write(new TransferFrame.Begin(data.length)).addListener(this::onWrite);
+      pump();
+    }
+
+    private void pump() {
+      while (offset < data.length && channel.isWritable()) {
         int n = Math.min(TransferFrame.CHUNK_BYTES, data.length - offset);
         crc.update(data, offset, n);
-        ctx.write(new TransferFrame.Data(seq++, Unpooled.wrappedBuffer(data, offset, n))).addListener(this::onWrite);
+        channel.write(new TransferFrame.Data(seq++, Unpooled.wrappedBuffer(data, offset, n))).addListener(this::onWrite);
         offset += n;
       }
       if (offset == data.length && !endSent) {
         endSent = true;
-        ctx.write(new TransferFrame.End(data.length, (int) crc.getValue())).addListener(this::onWrite);
+        channel.write(new TransferFrame.End(data.length, (int) crc.getValue())).addListener(this::onWrite);
       }
-      ctx.flush();
+      channel.flush();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (accepted && !endSent && ctx.channel().isWritable() && !result.isDone()) pump(ctx);
+      if (accepted && data != null && !endSent && ctx.channel().isWritable() && !result.isDone()) pump();
       ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (!result.isDone()) {
-        fail(accepted
-            ? "receiver " + peer + " closed the connection after " + offset + " of " + data.length + " bytes were written"
-            : "receiver " + peer + " closed the connection before accepting migration " + migrationId);
+        fail(!accepted
+            ? "receiver " + peer + " closed the connection before accepting migration " + migrationId
+            : data == null
+                ? "receiver " + peer + " closed the open connection of migration " + migrationId + " before data was sent"
+                : "receiver " + peer + " closed the connection after " + offset + " of " + data.length
+                    + " bytes were written");
       }
     }
 
@@ -228,7 +335,7 @@ public final class MigrationSender implements AutoCloseable {
       ctx.close();
     }
 
-    private void fail(String reason) {
+    void fail(String reason) {
       if (result.completeExceptionally(new TransferException(reason))) {
         log.warn("migration transfer failed: {}", reason);
       }

@@ -22,12 +22,16 @@ public sealed interface TransferFrame {
   byte END = 4;
   byte DONE = 5;
   byte ERROR = 6;
+  byte BEGIN = 7;
 
-  /** Sender → receiver: which migration, its token, and how many bytes will follow. */
-  record Hello(int version, String migrationId, String token, long totalBytes) implements TransferFrame {}
+  /** Sender → receiver: which migration, and its token. */
+  record Hello(int version, String migrationId, String token) implements TransferFrame {}
 
-  /** Receiver → sender: id and token accepted, send the data. */
+  /** Receiver → sender: id and token accepted; the checkpoint may follow (now or later). */
   record Accept() implements TransferFrame {}
+
+  /** Sender → receiver: the checkpoint starts; this many bytes follow in DATA frames. */
+  record Begin(long totalBytes) implements TransferFrame {}
 
   /**
    * Sender → receiver: chunk number {@code seq} (0, 1, 2, ...). The chunk buffer is owned by whoever

@@ -27,14 +27,25 @@ public final class TransferFrameCodec extends MessageToMessageCodec<ByteBuf, Tra
       return;
     }
     ByteBuf buf = ctx.alloc().buffer();
+    try {
+      encodeInto(frame, buf);
+    } catch (RuntimeException e) {
+      buf.release();
+      throw e;
+    }
+    out.add(buf);
+  }
+
+  private static void encodeInto(TransferFrame frame, ByteBuf buf) {
     buf.writeInt(0); // length, patched below
     if (frame instanceof TransferFrame.Hello h) {
       buf.writeByte(TransferFrame.HELLO).writeShort(h.version());
       writeString(buf, h.migrationId(), TransferFrame.MAX_ID_BYTES, "migration id");
       writeString(buf, h.token(), TransferFrame.MAX_TOKEN_BYTES, "token");
-      buf.writeLong(h.totalBytes());
     } else if (frame instanceof TransferFrame.Accept) {
       buf.writeByte(TransferFrame.ACCEPT);
+    } else if (frame instanceof TransferFrame.Begin b) {
+      buf.writeByte(TransferFrame.BEGIN).writeLong(b.totalBytes());
     } else if (frame instanceof TransferFrame.End e) {
       buf.writeByte(TransferFrame.END).writeLong(e.totalBytes()).writeInt(e.crc32c());
     } else if (frame instanceof TransferFrame.Done d) {
@@ -47,11 +58,9 @@ public final class TransferFrameCodec extends MessageToMessageCodec<ByteBuf, Tra
       }
       writeString(buf, reason, TransferFrame.MAX_REASON_BYTES, "reason");
     } else {
-      buf.release();
       throw new IllegalArgumentException("unknown frame " + frame);
     }
     buf.setInt(0, buf.readableBytes() - 4);
-    out.add(buf);
   }
 
   private static void writeString(ByteBuf buf, String s, int max, String what) {
@@ -70,10 +79,13 @@ public final class TransferFrameCodec extends MessageToMessageCodec<ByteBuf, Tra
         int version = in.readUnsignedShort();
         String id = readString(in, TransferFrame.MAX_ID_BYTES, "HELLO migration id");
         String token = readString(in, TransferFrame.MAX_TOKEN_BYTES, "HELLO token");
-        need(in, 8, "HELLO total bytes");
-        yield new TransferFrame.Hello(version, id, token, in.readLong());
+        yield new TransferFrame.Hello(version, id, token);
       }
       case TransferFrame.ACCEPT -> new TransferFrame.Accept();
+      case TransferFrame.BEGIN -> {
+        need(in, 8, "BEGIN total bytes");
+        yield new TransferFrame.Begin(in.readLong());
+      }
       case TransferFrame.DATA -> {
         need(in, 4, "DATA sequence number");
         int seq = in.readInt();

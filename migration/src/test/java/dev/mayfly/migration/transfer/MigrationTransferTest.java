@@ -88,6 +88,42 @@ class MigrationTransferTest {
   }
 
   @Test
+  void openedAheadThenSentLater() throws Exception {
+    String id = newId();
+    byte[] cp = checkpoint("pfw-ue2", 640_000);
+    CompletableFuture<byte[]> in = receiver.expect(id, "pfw-ue2", "tok", EXPECT);
+    OpenTransfer open = sender.open(HOST, receiver.port(), id, "tok").get(30, TimeUnit.SECONDS);
+    assertThat(open.migrationId()).isEqualTo(id);
+    assertThat(in).isNotDone();
+    TransferResult r = open.send(cp).get(30, TimeUnit.SECONDS);
+    assertThat(r.bytes()).isEqualTo(cp.length);
+    assertThat(in.get(30, TimeUnit.SECONDS)).isEqualTo(cp);
+    assertThat(failure(open.send(cp))).hasMessageContaining("send() called twice");
+  }
+
+  @Test
+  void openIsRefusedForAnUnknownMigrationAndAbortsCleanly() throws Exception {
+    assertThat(failure(sender.open(HOST, receiver.port(), "not-announced", "tok")))
+        .isInstanceOf(TransferException.class).hasMessageContaining("is not expected by this node");
+
+    String id = newId();
+    CompletableFuture<byte[]> in = receiver.expect(id, "g", "tok", EXPECT);
+    OpenTransfer open = sender.open(HOST, receiver.port(), id, "tok").get(30, TimeUnit.SECONDS);
+    open.abort("source guest crashed before checkpoint");
+    assertThat(failure(in)).hasMessageContaining("sender aborted migration " + id)
+        .hasMessageContaining("source guest crashed before checkpoint");
+
+    String id2 = newId();
+    CompletableFuture<byte[]> in2 = receiver.expect(id2, "g", "tok", EXPECT);
+    OpenTransfer open2 = sender.open(HOST, receiver.port(), id2, "tok").get(30, TimeUnit.SECONDS);
+    receiver.cancel(id2, "target shell discarded");
+    assertThat(failure(in2)).hasMessageContaining("target shell discarded");
+    // the connection is gone before any data: send reports why
+    Throwable t = failure(open2.send(checkpoint("g", 100)));
+    assertThat(t).isInstanceOf(TransferException.class).hasMessageContaining("target shell discarded");
+  }
+
+  @Test
   void unexpectedMigrationIdIsRefused() throws Exception {
     Throwable t = failure(sender.send(HOST, receiver.port(), "never-announced", "x", checkpoint("g", 10)));
     assertThat(t).isInstanceOf(TransferException.class)
@@ -115,8 +151,9 @@ class MigrationTransferTest {
     CRC32C crc = new CRC32C();
     crc.update(cp);
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", cp.length));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(cp.length));
       byte[] wire = cp.clone();
       wire[300_000] ^= 0x01; // a bit flipped in chunk 1, after the sender computed its CRC
       int seq = 0;
@@ -163,8 +200,9 @@ class MigrationTransferTest {
     byte[] cp = checkpoint("g4", 1_000_000);
     CompletableFuture<byte[]> in = receiver.expect(id, "g4", "tok", EXPECT);
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", cp.length));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(cp.length));
       raw.send(new TransferFrame.Data(0, Unpooled.wrappedBuffer(cp, 0, TransferFrame.CHUNK_BYTES)));
       raw.hangUp();
     }
@@ -196,8 +234,9 @@ class MigrationTransferTest {
     byte[] cp = checkpoint("g6", 1_000_000);
     CompletableFuture<byte[]> in = receiver.expect(id, "g6", "tok", EXPECT);
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", cp.length));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(cp.length));
       raw.send(new TransferFrame.Data(0, Unpooled.wrappedBuffer(cp, 0, 1000)));
       assertThat(receiver.cancel(id, "target agent shutting down")).isTrue();
       TransferFrame reply = raw.next();
@@ -224,8 +263,9 @@ class MigrationTransferTest {
     }
     // and the real receiver maps a sender's ERROR frame to a failure with the reason
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", 1000));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(1000));
       raw.send(new TransferFrame.Error("source guest crashed"));
       raw.awaitClosed();
     }
@@ -237,7 +277,9 @@ class MigrationTransferTest {
     String id = newId();
     CompletableFuture<byte[]> in = receiver.expect(id, "g8", "tok", EXPECT);
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", 64L * 1024 * 1024 * 1024));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
+      assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(64L * 1024 * 1024 * 1024));
       TransferFrame reply = raw.next();
       assertThat(reply).isInstanceOf(TransferFrame.Error.class);
       assertThat(((TransferFrame.Error) reply).reason()).contains("declares 68719476736 bytes");
@@ -251,8 +293,9 @@ class MigrationTransferTest {
     byte[] cp = checkpoint("g9", 600_000);
     CompletableFuture<byte[]> in = receiver.expect(id, "g9", "tok", EXPECT);
     try (RawPeer raw = RawPeer.client(clientSsl, receiver.port())) {
-      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", cp.length));
+      raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+      raw.send(new TransferFrame.Begin(cp.length));
       raw.send(new TransferFrame.Data(1, Unpooled.wrappedBuffer(cp, 0, 100)));
       assertThat(raw.next()).isInstanceOf(TransferFrame.Error.class);
     }
@@ -284,8 +327,9 @@ class MigrationTransferTest {
       String id = newId();
       CompletableFuture<byte[]> in = impatient.expect(id, "g12", "tok", EXPECT);
       try (RawPeer raw = RawPeer.client(clientSsl, impatient.port())) {
-        raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok", 100_000));
+        raw.send(new TransferFrame.Hello(TransferFrame.PROTOCOL_VERSION, id, "tok"));
         assertThat(raw.next()).isInstanceOf(TransferFrame.Accept.class);
+        raw.send(new TransferFrame.Begin(100_000));
         raw.awaitClosed(); // nothing more is sent
       }
       assertThat(failure(in)).hasMessageContaining("idle timeout");
