@@ -1,5 +1,7 @@
 package dev.mayfly.catalog;
 
+import dev.mayfly.catalog.click.ClickError;
+import dev.mayfly.catalog.click.ClickValidator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -9,6 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Semantic rules for a descriptor, shared by the YAML loader and the controller's REST
  * onboarding (which receives JSON). The same limits are stated in api-spec/openapi.yaml.
+ * The Click configuration is parsed and checked against the runtime's element table, so
+ * a bad configuration is refused at onboarding with {@code config:LINE: message}.
  */
 public final class DescriptorValidator {
 
@@ -64,6 +68,11 @@ public final class DescriptorValidator {
       out.add(new DescriptorIssue("clickConfig", 0, "is required"));
     } else if (d.clickConfig().length() > MAX_CLICK_CONFIG) {
       out.add(new DescriptorIssue("clickConfig", 0, "must be at most " + MAX_CLICK_CONFIG + " characters"));
+    } else {
+      // the same parser and element table the runtime uses: "config:LINE: message"
+      for (ClickError e : ClickValidator.standard().check(d.clickConfig()).errors()) {
+        out.add(new DescriptorIssue("clickConfig", 0, e.render()));
+      }
     }
     return out;
   }

@@ -100,8 +100,18 @@ class DescriptorLoaderTest {
 
   @Test
   void missingResourcesIsRequired() {
-    NfDescriptor d = new NfDescriptor("a", "1", null, null, null, null, "x");
+    NfDescriptor d = new NfDescriptor("a", "1", null, null, null, null, "Idle;");
     assertThat(DescriptorValidator.validate(d)).extracting(DescriptorIssue::field).containsExactly("resources");
+  }
+
+  @Test
+  void clickConfigIsCheckedWithLineNumbers() {
+    NfDescriptor d = new NfDescriptor("a", "1", null, null, null, new NfDescriptor.Resources(1, 100, 16),
+        "Idle;\nFromDevice(in) -> Frobnicate -> Discard;\n");
+    assertThat(DescriptorValidator.validate(d)).singleElement().satisfies(i -> {
+      assertThat(i.field()).isEqualTo("clickConfig");
+      assertThat(i.message()).startsWith("config:2: ").contains("Frobnicate");
+    });
   }
 
   @Test

@@ -100,6 +100,11 @@ class CatalogApiTest extends ApiTestBase {
     assertThat(missing.statusCode()).isEqualTo(422);
     assertThat(missing.body()).contains("\"field\":\"version\"").contains("\"field\":\"clickConfig\"")
         .contains("\"field\":\"resources\"");
+    var click = call("POST", "/network-functions", "application/json",
+        "{\"name\":\"ok\",\"version\":\"1\",\"ports\":[{\"name\":\"in\"}],"
+            + "\"resources\":{\"memoryMiB\":1},\"clickConfig\":\"FromDevice(in)\\n  -> Frobnicate -> Discard;\"}");
+    assertThat(click.statusCode()).isEqualTo(422);
+    assertThat(click.body()).contains("\"field\":\"clickConfig\"").contains("config:2: unknown element class 'Frobnicate'");
     var media = call("POST", "/network-functions", "text/plain", "name: x");
     assertThat(media.statusCode()).isEqualTo(415);
     assertThat(catalogApi.listNetworkFunctions(null, null).getTotal()).isEqualTo(2);
