@@ -21,9 +21,13 @@ public final class TestDatabase {
         pg = EmbeddedPostgres.builder().setDataDirectory(home.resolve("pgdata-test").toFile())
             .setCleanDataDirectory(true).start();
         EmbeddedPostgres started = pg;
+        Path dir = home;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
             started.close();
+            try (var files = Files.walk(dir)) {
+              files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
           } catch (IOException ignored) {
             // JVM is exiting
           }
