@@ -170,6 +170,20 @@ static const ElementClass Queue_class = {
   .name = "Queue", .port_count = "1/1", .processing = "h/l", .size = sizeof(Queue),
   .configure = queue_conf, .cleanup = queue_cleanup, .push = queue_push, .pull = queue_pull,
   .handlers = queue_h, .is_notifier = true};
+/* =c
+ * SimpleQueue([CAPACITY])
+ * =s storage
+ * stores packets in a FIFO queue
+ * =d
+ * The same as Queue in clickos (Click's SimpleQueue is Queue without
+ * thread-safety, which a single-threaded runtime does not need).
+ * =h length read-only
+ * Current number of packets.
+ * =h drops read-only
+ * Packets dropped because the queue was full.
+ * =e
+ *   ... -> SimpleQueue(64) -> Unqueue -> ...
+ */
 static const ElementClass SimpleQueue_class = {
   .name = "SimpleQueue", .port_count = "1/1", .processing = "h/l", .size = sizeof(Queue),
   .configure = queue_conf, .cleanup = queue_cleanup, .push = queue_push, .pull = queue_pull,
