@@ -196,7 +196,10 @@ public final class MigrationMachine {
         while (from < PHASES.length && phases[from].status() == StepStatus.SUCCEEDED) from++;
       }
     }
-    if (from < 0) {
+    if (reached == null) {
+      log.info("{}: controller restarted before any phase started; running from the start", ctx);
+      forward(0);
+    } else if (from < 0) {
       log.warn("{}: controller restarted during {}; target does not hold the state, rolling back", ctx, reached);
       fail(reached, "controller restarted during " + reached + "; rolled back", reached);
     } else {
