@@ -356,7 +356,6 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
   exec_pipe[1] = -1;
 
   if (nx_host.userns && write_id_maps(pid, err) < 0) { nx_wrap(err, "user namespace maps"); goto kill; }
-  if (nx_cg_attach(slot, pid, err) < 0) goto kill;
   for (int i = 0; i < nports; i++) {
     char host[16], peer[16];
     nx_host_ifname(host, slot, i);
@@ -375,6 +374,10 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
       nx_fail(err, EIO, "guest setup: lost the child");
     goto kill;
   }
+  /* Join the cgroups only now: before exec the child shares the agent's address space
+   * (CLONE_VM), and a memory-cgroup OOM kill of it would take every task sharing that
+   * mm, the agent included. The few pages exec itself needs stay charged to the agent. */
+  if (nx_cg_attach(slot, pid, err) < 0) goto kill;
   nx_proc_start_time(pid, &s->start_time);
   s->hdr->guest_pid = pid;
   if (wait_ms > 0) {
@@ -507,7 +510,19 @@ int noxs_shell_destroy(noxs_shell_t *s, noxs_error_t *err) {
   if (noxs_shell_alive(s)) {
     rc = nx_fail(err, ETIMEDOUT, "guest pid %d did not exit after SIGKILL", s->pid);
   }
-  if (noxs_slot_cleanup(s->slot, s->nports, &e) < 0 && rc == 0) {
+  /* The veth pairs die with the guest's network namespace (the kernel batches that
+   * teardown; an explicit RTM_DELLINK here would wait for an RCU grace period per
+   * port). Host-side xconnect bridges are ours to delete; the cgroups are removed
+   * now that the task is gone. */
+  for (int i = 0; i < s->nports; i++) {
+    char name[16];
+    nx_xbr_ifname(name, s->slot, i);
+    if (nx_ifindex(name) > 0 && nx_nl_link_del(name, &e) < 0 && rc == 0) {
+      *err = e;
+      rc = -1;
+    }
+  }
+  if (nx_cg_remove(s->slot, &e) < 0 && rc == 0) {
     *err = e;
     rc = -1;
   }

@@ -69,11 +69,12 @@ static int gone(pid_t pid, const char *slot) {
       if (!s || s[2] != 'Z') return 0;
     }
   }
-  char n[16];
-  nx_host_ifname(n, slot, 0);
-  if (if_nametoindex(n)) return 0;
-  nx_host_ifname(n, slot, 1);
-  if (if_nametoindex(n)) return 0;
+  char n0[16], n1[16];
+  nx_host_ifname(n0, slot, 0);
+  nx_host_ifname(n1, slot, 1);
+  /* the veths go with the guest's netns, which the kernel tears down asynchronously */
+  for (int i = 0; i < 500 && (if_nametoindex(n0) || if_nametoindex(n1)); i++) usleep(10000);
+  if (if_nametoindex(n0) || if_nametoindex(n1)) return 0;
   snprintf(p, sizeof p, nx_host.cgroup_v2 ? "%s/mayfly/%s" : "/sys/fs/cgroup/memory/mayfly/%s%s",
            nx_host.cgroup_v2 ? nx_host.cg_v2_base : slot, nx_host.cgroup_v2 ? slot : "");
   if (stat(p, &st) == 0) return 0;

@@ -66,6 +66,9 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private final Thread watcher;
   private final Map<String, String> hostFacts;
   private volatile boolean closed;
+  /** Every slot this driver created or adopted, only with -Dmayfly.sandbox.trackSlots (tests). */
+  private final Set<String> tracked =
+      Boolean.getBoolean("mayfly.sandbox.trackSlots") ? ConcurrentHashMap.newKeySet() : null;
 
   /** One guest in the table. Fields change under {@code synchronized (guest)}. */
   private static final class Guest {
@@ -172,6 +175,9 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         Pointer h = Noxs.prepare(slot, cls.ports(), cls.memoryBytes(), cls.cpuWeight(),
             cls.pidsMax(), waitMs);
         SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0);
+        if (tracked != null) {
+          tracked.add(slot);
+        }
         shells.put(slot, s);
         persistShell(s);
         return s;
@@ -564,6 +570,11 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     return guests.size();
   }
 
+  /** Slots created or adopted so far (empty unless -Dmayfly.sandbox.trackSlots=true). */
+  public Set<String> trackedSlots() {
+    return tracked == null ? Set.of() : Set.copyOf(tracked);
+  }
+
   /** The slot (cgroup "mayfly/SLOT", host veths "mfSLOThN") of a guest; for tests and the CLI. */
   public Optional<String> slotOf(String guestId) {
     Guest g = guestId == null ? null : guests.get(guestId);
@@ -652,6 +663,9 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         continue;
       }
       String slot = p.getProperty("slot", "");
+      if (tracked != null) {
+        tracked.add(slot);
+      }
       if (shells.containsKey(slot) || isKnownSlot(slot)) {
         continue; // ours already
       }

@@ -23,13 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SandboxDriverTest {
   @TempDir Path state;
   SandboxDriver driver;
-  SandboxFixture.Snapshot before;
   final List<GuestEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
     Path rt = SandboxFixture.requireSandbox();
-    before = SandboxFixture.Snapshot.take();
     driver = new SandboxDriver(state, SandboxFixture.options(rt));
     driver.addListener(events::add);
   }
@@ -41,7 +39,7 @@ class SandboxDriverTest {
         driver.destroy(g.guestId());
       }
       driver.close();
-      assertThat(SandboxFixture.Snapshot.take()).isEqualTo(before);
+      assertThat(SandboxFixture.leftovers(driver.trackedSlots())).isEmpty();
     }
   }
 
@@ -126,8 +124,14 @@ class SandboxDriverTest {
 
   @Test
   void memoryLimitGivesCapacityError() {
+    // 1500 elements need far more than 64 KiB of guest heap
+    StringBuilder big = new StringBuilder("FromDevice(access)");
+    for (int i = 0; i < 1500; i++) {
+      big.append(" -> c").append(i).append(" :: Counter");
+    }
+    big.append(" -> Queue -> ToDevice(core);\n");
     assertThatThrownBy(() -> driver.boot(new dev.mayfly.agent.driver.GuestSpec("tiny-1", 1,
-        "test", FIREWALL, spec("x", FORWARD, 1).ports(), 64L << 10, 100, 16, Map.of()),
+        "test", big.toString(), spec("x", FORWARD, 1).ports(), 64L << 10, 100, 16, Map.of()),
         Optional.empty()))
         .isInstanceOf(GuestException.class)
         .extracting(e -> ((GuestException) e).code())

@@ -115,6 +115,39 @@ public final class SandboxFixture {
     }
   }
 
+  static {
+    System.setProperty("mayfly.sandbox.trackSlots", "true");
+  }
+
+  /**
+   * Waits (up to 10 s: the kernel tears network namespaces down asynchronously) until no
+   * link, cgroup or state file of the given slots is left, then returns what is left.
+   */
+  public static Set<String> leftovers(java.util.Collection<String> slots)
+      throws IOException, InterruptedException {
+    Set<String> left = new TreeSet<>();
+    for (int i = 0; i < 1000; i++) {
+      left.clear();
+      Snapshot now = Snapshot.take();
+      for (String slot : slots) {
+        for (String l : now.links()) {
+          if (l.equals("mf" + slot + "h0") || l.startsWith("mf" + slot + "h")
+              || l.startsWith("mb" + slot + "x")) {
+            left.add("link " + l);
+          }
+        }
+        if (now.cgroups().contains(slot)) {
+          left.add("cgroup " + slot);
+        }
+      }
+      if (left.isEmpty()) {
+        return left;
+      }
+      Thread.sleep(10);
+    }
+    return left;
+  }
+
   /** Host state a leak would change: our links and our cgroups. */
   public record Snapshot(Set<String> links, Set<String> cgroups) {
     public static Snapshot take() throws IOException {
