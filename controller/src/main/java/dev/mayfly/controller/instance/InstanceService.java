@@ -198,7 +198,7 @@ public class InstanceService {
   }
 
   public static NfInstance toApi(NfInstanceEntity e) {
-    NfInstance i = new NfInstance(e.id(), e.nfName(), NfInstance.DesiredStateEnum.fromValue(e.desired().name()),
+    NfInstance i = new NfInstance(e.id(), e.nfName(), dev.mayfly.api.model.DesiredState.fromValue(e.desired().name()),
         dev.mayfly.api.model.InstanceState.fromValue(e.observed().name()), e.generation(),
         OperationViews.time(e.createdAt()));
     i.setName(e.name());

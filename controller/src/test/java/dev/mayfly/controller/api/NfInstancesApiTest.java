@@ -65,7 +65,7 @@ class NfInstancesApiTest extends ApiTestBase {
     assertThat(inst.getNf()).isEqualTo("passthrough");
     assertThat(inst.getNfVersion()).isEqualTo("1.0.0");
     assertThat(inst.getNode()).isEqualTo("edge-1");
-    assertThat(inst.getDesiredState()).isEqualTo(NfInstance.DesiredStateEnum.RUNNING);
+    assertThat(inst.getDesiredState()).isEqualTo(dev.mayfly.client.model.DesiredState.RUNNING);
     assertThat(inst.getState()).isEqualTo(InstanceState.PENDING);
     assertThat(inst.getGeneration()).isEqualTo(1L);
     assertThat(inst.getPorts()).hasSize(2);
@@ -219,7 +219,7 @@ class NfInstancesApiTest extends ApiTestBase {
     assertThat(operationsApi.getOperation(inst.getId()).getState()).isEqualTo(OperationState.ROLLED_BACK);
     NfInstance terminating = instancesApi.getNfInstance(idOf(inst));
     assertThat(terminating.getState()).isEqualTo(InstanceState.TERMINATING);
-    assertThat(terminating.getDesiredState()).isEqualTo(NfInstance.DesiredStateEnum.DELETED);
+    assertThat(terminating.getDesiredState()).isEqualTo(dev.mayfly.client.model.DesiredState.DELETED);
     // deleting again returns the same operation
     assertThat(instancesApi.deleteNfInstance(idOf(inst)).getId()).isEqualTo(term.getId());
 
