@@ -55,8 +55,6 @@ public final class IPFilterSyntax {
   private static final Set<String> IP_FLAGS = Set.of("frag", "unfrag", "ect", "ce");
   private static final Set<String> TYPE_WORDS = Set.of("host", "net", "port", "proto", "opt", "win",
       "type", "code", "vers", "hl", "id", "tos", "dscp", "ttl", "len", "frag", "unfrag", "ect", "ce");
-  private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern FIELD = Pattern.compile("([a-z0-9]+)\\[(\\d{1,5})(?::(\\d{1,2}))?]");
   private static final int MAX_DEPTH = 200;
 
@@ -182,22 +180,65 @@ public final class IPFilterSyntax {
     return out;
   }
 
+  /** Decimal or 0x-hex unsigned integer of at most 10 digits; -1 when not one. */
   static long parseUnsigned(String w) {
-    try {
-      if (w.startsWith("0x") || w.startsWith("0X")) {
-        return w.length() > 2 && w.length() <= 10 ? Long.parseLong(w.substring(2), 16) : -1;
-      }
-      if (w.isEmpty() || w.length() > 10 || !w.chars().allMatch(Character::isDigit)) {
+    int n = w.length();
+    if (n > 2 && (w.startsWith("0x") || w.startsWith("0X"))) {
+      if (n > 10) {
         return -1;
       }
-      return Long.parseLong(w);
-    } catch (NumberFormatException e) {
+      long v = 0;
+      for (int i = 2; i < n; i++) {
+        int d = Character.digit(w.charAt(i), 16);
+        if (d < 0) {
+          return -1;
+        }
+        v = v * 16 + d;
+      }
+      return v;
+    }
+    if (n == 0 || n > 10) {
       return -1;
     }
+    long v = 0;
+    for (int i = 0; i < n; i++) {
+      char c = w.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
+  /** Strict dotted quad: four decimal parts 0..255 without leading zeros. */
   static boolean isIPv4(String w) {
-    return IPV4.matcher(w).matches();
+    int n = w.length();
+    if (n < 7 || n > 15) {
+      return false;
+    }
+    int parts = 0;
+    int i = 0;
+    while (true) {
+      int st = i;
+      int v = 0;
+      while (i < n && w.charAt(i) >= '0' && w.charAt(i) <= '9' && i - st < 3) {
+        v = v * 10 + (w.charAt(i) - '0');
+        i++;
+      }
+      int len = i - st;
+      if (len == 0 || v > 255 || (len > 1 && w.charAt(st) == '0')) {
+        return false;
+      }
+      parts++;
+      if (i == n) {
+        return parts == 4;
+      }
+      if (w.charAt(i) != '.' || parts == 4) {
+        return false;
+      }
+      i++;
+    }
   }
 
   /** {@code a.b.c.d/len}, len 0..32. */
