@@ -21,7 +21,11 @@
 static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx *err, int *ifindex_out) {
   unsigned idx = if_nametoindex(ifname);
   if (!idx) return err_report(err, 0, "DEVNAME: no such interface '%s'", ifname);
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, rx ? htons(ETH_P_ALL) : 0);
+  /* protocol 0 here, ETH_P_ALL at bind: a socket created with a protocol is hooked to
+   * every device at once, and binding it to one device then unhooks it with
+   * synchronize_net(), an RCU grace period (~10-30 ms on a busy host) per port on the
+   * guest boot path (found by the sandbox driver's boot bench). */
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return err_report(err, 0, "%s: socket: %s", ifname, strerror(errno));
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
