@@ -181,6 +181,29 @@ class NfInstancesApiTest extends ApiTestBase {
   }
 
   @Test
+  void concurrentCreatesNeverOverfillANode() throws Exception {
+    registerNode("three", 3, 1L << 30, Map.of());
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        results.add(pool.submit(() -> call("POST", "/nf-instances", "application/json", "{\"nf\":\"counter\"}")
+            .statusCode()));
+      }
+      List<Integer> codes = new java.util.ArrayList<>();
+      for (var f : results) {
+        codes.add(f.get());
+      }
+      assertThat(codes).filteredOn(c -> c == 202).hasSize(3);
+      assertThat(codes).filteredOn(c -> c == 409).hasSize(5);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(jdbc.queryForObject("select count(*) from nf_instance where node_name = 'three'", Long.class))
+        .isEqualTo(3);
+  }
+
+  @Test
   void listFiltersAndPaginates() throws Exception {
     registerNode("a");
     registerNode("b");
