@@ -129,6 +129,15 @@ int nx_nl_link_set(int netns_pidfd, const char *name, int up, const uint8_t *mac
   ifm->ifi_flags = up ? IFF_UP : 0;
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
   if (mac) mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+  if (up) {
+    /* no IPv6 link-local address: no DAD / router solicitations flooding every guest
+     * on a shared bridge each time a port comes up */
+    struct nlattr *af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+    mnl_attr_nest_end(nlh, in6);
+    mnl_attr_nest_end(nlh, af);
+  }
   if (master > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master);
   if (master < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
   int rc = nl_talk(nl, nlh, err);

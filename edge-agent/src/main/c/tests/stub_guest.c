@@ -43,7 +43,9 @@ static void result(int code, unsigned line, const char *text) {
 
 static int open_ports(void) {
   for (unsigned i = 0; i < h->ndev && i < 2; i++) {
-    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+    /* protocol 0 at socket(): no hook is registered until bind, so bind does not
+     * have to unregister one (that costs a synchronize_net(), an RCU grace period) */
+    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s < 0) return -1;
     struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
                               .sll_ifindex = (int) if_nametoindex(h->devs[i].ifname)};

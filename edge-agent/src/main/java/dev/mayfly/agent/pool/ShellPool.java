@@ -36,6 +36,7 @@ public final class ShellPool implements ShellSource {
   private final int threads;
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean closed;
+  private volatile boolean suspended;
 
   private static final class Bucket {
     final ShellClass cls;
@@ -175,7 +176,20 @@ public final class ShellPool implements ShellSource {
     return false;
   }
 
+  /** Stops refilling until {@link #resume()} (benchmarks measure boots without it). */
+  public void suspend() {
+    suspended = true;
+  }
+
+  public void resume() {
+    suspended = false;
+    wake.release();
+  }
+
   private Bucket neediest() {
+    if (suspended) {
+      return null;
+    }
     Bucket best = null;
     int bestGap = 0;
     long now = System.nanoTime();

@@ -51,7 +51,8 @@ final class Noxs {
     String msg = context + ": " + message();
     Code code = switch (st) {
       case E_REJECTED -> Code.CONFIG_REJECTED;
-      case E_CAPACITY, EAGAIN, ENOMEM, ENOSPC, 24 /* EMFILE */, 23 /* ENFILE */ -> Code.CAPACITY;
+      case E_CAPACITY, EAGAIN, ENOMEM, ENOSPC, 24 /* EMFILE */, 23 /* ENFILE */,
+          54 /* EXFULL: bridge has 1023 ports */ -> Code.CAPACITY;
       case EINVAL, ENODEV -> Code.CONFIG_REJECTED;
       case EBUSY -> Code.INVALID_STATE;
       default -> Code.INTERNAL;

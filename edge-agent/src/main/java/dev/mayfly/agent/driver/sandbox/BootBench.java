@@ -1,0 +1,485 @@
+package dev.mayfly.agent.driver.sandbox;
+
+import dev.mayfly.agent.driver.GuestInfo;
+import dev.mayfly.agent.driver.GuestSpec;
+import dev.mayfly.agent.driver.PortSpec;
+import dev.mayfly.agent.driver.Shell;
+import dev.mayfly.agent.driver.ShellClass;
+import dev.mayfly.agent.pool.ShellPool;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code ./mayfly bench boot} (bench/boot/run.sh runs this): boot latency of firewall guests,
+ * pooled and cold, as the node fills; memory per guest; density; destroy time. Peers measured
+ * by run.sh in the same run (fork+exec of a static binary, crun run) are read from files and
+ * reported as ratios. Output format: /work/shared/BENCH.md. The plot is drawn with Java2D
+ * (headless AWT), no gnuplot needed.
+ *
+ * <p>A measured boot is {@link SandboxDriver#boot}: request to RUNNING with both ports plugged
+ * (access unattached like a subscriber not yet attached, core on the bench's core bridge).
+ */
+public final class BootBench {
+  static final String CORE_BRIDGE = "mfbcore";  // + index
+
+  record Point(int running, double ms, boolean pooled) {}
+
+  private final boolean quick;
+  private final Path out;
+  private final Map<String, Path> peerFiles;
+  private final List<String> metrics = new ArrayList<>();
+  private final List<String> peers = new ArrayList<>();
+  private final List<String> ratios = new ArrayList<>();
+  private final List<String[]> mdRows = new ArrayList<>();
+  private final List<Point> points = new ArrayList<>();
+  private final Map<String, double[]> lat = new LinkedHashMap<>();
+  private SandboxDriver driver;
+  private ShellPool pool;
+  private final List<String> running = new ArrayList<>();
+  private int seq;
+  private final ShellClass cls;
+  private int target;
+
+  BootBench(boolean quick, Path out, Map<String, Path> peerFiles) {
+    this.quick = quick;
+    this.out = out;
+    this.peerFiles = peerFiles;
+    this.cls = spec("x").shellClass();
+  }
+
+  /** A Linux bridge holds at most 1023 ports (BR_MAX_PORTS): one core bridge per 1000 guests. */
+  static final int PER_BRIDGE = 1000;
+  private final List<String> bridges = new ArrayList<>();
+
+  private String bridgeFor(int index) throws IOException, InterruptedException {
+    int k = index / PER_BRIDGE;
+    while (bridges.size() <= k) {
+      String br = CORE_BRIDGE + bridges.size();
+      sh("ip", "link", "del", br);
+      shOk("ip", "link", "add", br, "type", "bridge");
+      sh("sysctl", "-qw", "net.ipv6.conf." + br + ".disable_ipv6=1");
+      shOk("ip", "link", "set", br, "up");
+      bridges.add(br);
+    }
+    return bridges.get(k);
+  }
+
+  static GuestSpec spec(String id) {
+    return spec(id, CORE_BRIDGE + "0");
+  }
+
+  static GuestSpec spec(String id, String coreBridge) {
+    return new GuestSpec(id, 1, "firewall",
+        "fw :: FlowFirewall(TIMEOUT 300, OFFSET 14);\n"
+            + "FromDevice(access) -> [0]fw[0] -> Queue -> ToDevice(core);\n"
+            + "FromDevice(core) -> [1]fw[1] -> Queue -> ToDevice(access);\n",
+        List.of(new PortSpec("access", null, null, null),
+            new PortSpec("core", coreBridge, null, null)),
+        16L << 20, 100, 16, Map.of("bench", "boot"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = false;
+    Path out = Path.of("bench/results");
+    Map<String, Path> peerFiles = new LinkedHashMap<>();
+    int guests = -1;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> quick = true;
+        case "--out" -> out = Path.of(args[++i]);
+        case "--guests" -> guests = Integer.parseInt(args[++i]);
+        case "--peer" -> {
+          String[] kv = args[++i].split("=", 2);
+          peerFiles.put(kv[0], Path.of(kv[1]));
+        }
+        default -> {
+          System.err.println("usage: BootBench [--quick] [--out DIR] [--guests N] "
+              + "[--peer NAME=FILE]...");
+          System.exit(2);
+        }
+      }
+    }
+    if (!NoxsNative.isAvailable()) {
+      System.err.println("boot bench: libnoxs unavailable: " + NoxsNative.unavailabilityReason());
+      System.exit(1);
+    }
+    BootBench b = new BootBench(quick, out, peerFiles);
+    b.target = guests > 0 ? guests : quick ? 1000 : 4000;
+    b.run();
+  }
+
+  private String newId() {
+    return "bb-" + (seq++);
+  }
+
+  private double bootOne(Optional<Shell> shell) throws Exception {
+    String id = newId();
+    long t0 = System.nanoTime();
+    GuestInfo g = driver.boot(spec(id, bridgeFor(running.size())), shell);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    running.add(g.guestId());
+    points.add(new Point(running.size() - 1, ms, shell.isPresent()));
+    return ms;
+  }
+
+  /** n boots from a full, suspended pool. */
+  private double[] pooled(int n) throws Exception {
+    pool.setTarget(cls, n);
+    pool.resume();
+    if (!pool.awaitFull(30 + n / 5, TimeUnit.SECONDS)) {
+      log("pool did not fill: " + pool.describe());
+    }
+    pool.suspend();
+    double[] r = new double[n];
+    for (int i = 0; i < n; i++) {
+      Optional<Shell> s = pool.take(cls);
+      while (s.isEmpty()) { // only pooled boots count here: let the pool catch up
+        pool.resume();
+        Thread.sleep(20);
+        pool.suspend();
+        s = pool.take(cls);
+      }
+      r[i] = bootOne(s);
+    }
+    pool.setTarget(cls, 0);
+    return r;
+  }
+
+  private double[] cold(int n) throws Exception {
+    double[] r = new double[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = bootOne(Optional.empty());
+    }
+    return r;
+  }
+
+  private long destroyAll(List<String> ids, int threads) throws Exception {
+    ExecutorService ex = Executors.newFixedThreadPool(threads);
+    long t0 = System.nanoTime();
+    List<Future<?>> fs = new ArrayList<>();
+    for (String id : ids) {
+      fs.add(ex.submit(() -> {
+        driver.destroy(id);
+        return null;
+      }));
+    }
+    for (Future<?> f : fs) {
+      f.get();
+    }
+    long dt = System.nanoTime() - t0;
+    ex.shutdown();
+    running.removeAll(ids);
+    return dt;
+  }
+
+  void run() throws Exception {
+    String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    Path state = Files.createTempDirectory("mayfly-bootbench-");
+    driver = new SandboxDriver(state, SandboxOptions.defaults()
+        .withRootDir(Path.of("/run/mayfly/bench-root")));
+    pool = new ShellPool(driver, Map.of(cls, 0), 2).start();
+    pool.suspend();
+    int reached = 0;
+    double destroyMs = -1;
+    double memPerGuestKiB = -1;
+    String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
+    try {
+      // warm-up (JIT, page cache)
+      double[] w = cold(10);
+      destroyAll(new ArrayList<>(running), 2);
+      points.clear();
+      log("warm-up cold boots p50 " + pct(w, 50) + " ms");
+
+      int nCold = quick ? 50 : 200;
+      lat.put("cold_boot", cold(nCold));
+      destroyAll(new ArrayList<>(running), 4);
+      log("cold_boot p50 " + pct(lat.get("cold_boot"), 50));
+
+      int nPooled = quick ? 200 : 500;
+      lat.put("pooled_boot", pooled(nPooled));
+      destroyAll(new ArrayList<>(running), 4);
+      log("pooled_boot p50 " + pct(lat.get("pooled_boot"), 50));
+      points.clear();
+
+      // fill the node; the pool refills in the background (as in production)
+      pool.awaitFull(1, TimeUnit.SECONDS);
+      long memBefore = memAvailableKiB();
+      pool.setTarget(cls, 32);
+      pool.resume();
+      while (running.size() < target) {
+        bootOne(pool.take(cls));
+        if (running.size() % 500 == 0) {
+          log("running " + running.size() + " " + pool.describe().values());
+        }
+      }
+      int nAt = quick ? 100 : 200;
+      String atName = "pooled_boot_at_" + target;
+      lat.put(atName, pooled(nAt));
+      log(atName + " p50 " + pct(lat.get(atName), 50));
+      pool.setTarget(cls, 0);
+      Thread.sleep(500);
+      long memAfter = memAvailableKiB();
+      memPerGuestKiB = (memBefore - memAfter) / (double) running.size();
+      reached = running.size();
+
+      if (!quick) { // density: keep going to 8000 firewall guests (or the first failure)
+        pool.setTarget(cls, 32);
+        pool.resume();
+        try {
+          while (running.size() < 8000) {
+            bootOne(pool.take(cls));
+            if (running.size() % 1000 == 0) {
+              log("density: running " + running.size());
+            }
+          }
+        } catch (Exception e) {
+          log("density stopped at " + running.size() + ": " + e.getMessage());
+        }
+        pool.setTarget(cls, 0);
+        reached = running.size();
+      }
+      List<String> first = new ArrayList<>(running.subList(0, Math.min(1000, running.size())));
+      destroyMs = destroyAll(first, 4) / 1e6;
+      log("destroy_1000 " + destroyMs + " ms");
+    } finally {
+      pool.close();
+      destroyAll(new ArrayList<>(running), 4);
+      driver.close();
+      for (String br : bridges) {
+        sh("ip", "link", "del", br);
+      }
+    }
+
+    for (var e : lat.entrySet()) {
+      metrics.add(latJson(e.getKey(), "ms", e.getValue()));
+      mdRows.add(latRow(e.getKey(), "ms", e.getValue()));
+    }
+    metrics.add(valJson("memory_per_guest", "KiB", memPerGuestKiB));
+    mdRows.add(new String[] {"memory_per_guest", "KiB", "", "", "", "", "",
+        fmt(memPerGuestKiB)});
+    metrics.add(valJson("max_guests", "guests", reached));
+    mdRows.add(new String[] {"max_guests", "guests", "", "", "", "", "", Integer.toString(reached)});
+    metrics.add(valJson("destroy_1000", "ms", destroyMs));
+    mdRows.add(new String[] {"destroy_1000", "ms", "", "", "", "", "", fmt(destroyMs)});
+    double[] pooled = lat.get("pooled_boot");
+    for (var p : peerFiles.entrySet()) {
+      double[] v = readPeer(p.getValue());
+      if (v.length == 0) {
+        continue;
+      }
+      peers.add(latJson(p.getKey(), "ms", v));
+      mdRows.add(latRow("peer " + p.getKey(), "ms", v));
+      if (p.getKey().equals("crun_run")) {
+        ratios.add(String.format(Locale.ROOT,
+            "{\"name\": \"crun_run/pooled_boot\", \"p50\": %s, \"p99\": %s}",
+            num(pct(v, 50) / pct(pooled, 50)), num(pct(v, 99) / pct(pooled, 99))));
+      }
+    }
+    double[] at = lat.get("pooled_boot_at_" + target);
+    ratios.add(String.format(Locale.ROOT,
+        "{\"name\": \"pooled_boot_at_%d/pooled_boot\", \"p50\": %s, \"p99\": %s}", target,
+        num(pct(at, 50) / pct(pooled, 50)), num(pct(at, 99) / pct(pooled, 99))));
+    write(started, load0);
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private void write(String started, String load0) throws IOException {
+    Files.createDirectories(out);
+    String host = String.format(Locale.ROOT,
+        "{\"cpus\": %d, \"mem_gib\": %d, \"kernel\": \"%s\", \"java\": \"%s\", "
+            + "\"loadavg_at_start\": \"%s\"}",
+        Runtime.getRuntime().availableProcessors(), Math.round(memTotalKiB() / 1048576.0),
+        System.getProperty("os.version"), System.getProperty("java.version"), load0);
+    String json = "{\n  \"bench\": \"boot\",\n  \"started\": \"" + started + "\",\n  \"host\": "
+        + host + ",\n  \"params\": {\"guests\": " + target + ", \"quick\": " + quick
+        + ", \"shell_class\": \"2 ports, 16 MiB, cpu 100, pids 16\", \"destroy_threads\": 4},\n"
+        + "  \"metrics\": [\n    " + String.join(",\n    ", metrics) + "\n  ],\n"
+        + "  \"peers\": [\n    " + String.join(",\n    ", peers) + "\n  ],\n"
+        + "  \"ratios\": [\n    " + String.join(",\n    ", ratios) + "\n  ]\n}\n";
+    Files.writeString(out.resolve("boot.json"), json);
+    StringBuilder md = new StringBuilder("# boot benchmark\n\n");
+    md.append("Started ").append(started).append(", ").append(quick ? "quick run, " : "")
+        .append("filled to ").append(target).append(" guests. Load average at start: ")
+        .append(load0).append(".\n\n");
+    md.append("| metric | unit | n | p50 | p90 | p99 | max | value |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    for (String[] r : mdRows) {
+      md.append("| ").append(String.join(" | ", r)).append(" |\n");
+    }
+    md.append("\n| ratio | p50 | p99 |\n|---|---|---|\n");
+    for (String r : ratios) {
+      md.append("| ").append(r.replaceAll(".*\"name\": \"([^\"]+)\", \"p50\": ([^,]+), \"p99\": "
+          + "([^}]+)}.*", "$1 | $2 | $3")).append(" |\n");
+    }
+    md.append("\nPlot: boot-latency.png (boot latency against running guests; blue pooled, "
+        + "red cold; drawn with Java2D).\n");
+    Files.writeString(out.resolve("boot.md"), md.toString());
+    plot(out.resolve("boot-latency.png"));
+    System.out.println(md);
+  }
+
+  private void plot(Path file) throws IOException {
+    int w = 900;
+    int h = 500;
+    int l = 70;
+    int r = 20;
+    int t = 30;
+    int b = 50;
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    int maxX = Math.max(1, points.stream().mapToInt(Point::running).max().orElse(1));
+    double[] all = points.stream().mapToDouble(Point::ms).sorted().toArray();
+    double maxY = all.length == 0 ? 1 : Math.max(0.5, all[(int) (all.length * 0.99)] * 1.2);
+    g.setColor(Color.BLACK);
+    g.drawLine(l, h - b, w - r, h - b);
+    g.drawLine(l, t, l, h - b);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    for (int i = 0; i <= 5; i++) {
+      int x = l + (w - l - r) * i / 5;
+      g.drawString(Integer.toString(maxX * i / 5), x - 10, h - b + 18);
+      double y = maxY * i / 5;
+      int py = h - b - (int) ((h - t - b) * i / 5.0);
+      g.drawString(String.format(Locale.ROOT, "%.2f", y), 10, py + 4);
+      g.setColor(new Color(230, 230, 230));
+      g.drawLine(l + 1, py, w - r, py);
+      g.setColor(Color.BLACK);
+    }
+    g.drawString("running guests", w / 2 - 40, h - 12);
+    g.drawString("boot latency (ms), request -> RUNNING with ports attached", l, 20);
+    for (Point p : points) {
+      int x = l + (int) ((w - l - r) * (double) p.running() / maxX);
+      int y = h - b - (int) ((h - t - b) * Math.min(p.ms(), maxY) / maxY);
+      g.setColor(p.pooled() ? new Color(30, 90, 200, 140) : new Color(200, 40, 40, 140));
+      g.fillOval(x - 2, y - 2, 4, 4);
+    }
+    // p50 per bucket of pooled boots
+    int buckets = 20;
+    g.setStroke(new BasicStroke(2));
+    g.setColor(new Color(0, 40, 120));
+    int px = -1;
+    int py = -1;
+    for (int i = 0; i < buckets; i++) {
+      int lo = maxX * i / buckets;
+      int hi = maxX * (i + 1) / buckets;
+      double[] v = points.stream().filter(p -> p.pooled() && p.running() >= lo
+          && p.running() < hi).mapToDouble(Point::ms).toArray();
+      if (v.length < 3) {
+        continue;
+      }
+      int x = l + (int) ((w - l - r) * ((lo + hi) / 2.0) / maxX);
+      int y = h - b - (int) ((h - t - b) * Math.min(pct(v, 50), maxY) / maxY);
+      if (px >= 0) {
+        g.drawLine(px, py, x, y);
+      }
+      px = x;
+      py = y;
+    }
+    g.dispose();
+    ImageIO.write(img, "png", file.toFile());
+  }
+
+  static double pct(double[] v, double p) {
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int i = (int) Math.ceil(p / 100.0 * s.length) - 1;
+    return s[Math.max(0, Math.min(s.length - 1, i))];
+  }
+
+  static String num(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.3f", d) : "null";
+  }
+
+  static String fmt(double d) {
+    return num(d);
+  }
+
+  static String latJson(String name, String unit, double[] v) {
+    return String.format(Locale.ROOT,
+        "{\"name\": \"%s\", \"unit\": \"%s\", \"n\": %d, \"p50\": %s, \"p90\": %s, \"p99\": %s, "
+            + "\"max\": %s}", name, unit, v.length, num(pct(v, 50)), num(pct(v, 90)),
+        num(pct(v, 99)), num(pct(v, 100)));
+  }
+
+  static String[] latRow(String name, String unit, double[] v) {
+    return new String[] {name, unit, Integer.toString(v.length), num(pct(v, 50)),
+        num(pct(v, 90)), num(pct(v, 99)), num(pct(v, 100)), ""};
+  }
+
+  static String valJson(String name, String unit, double v) {
+    return String.format(Locale.ROOT, "{\"name\": \"%s\", \"unit\": \"%s\", \"value\": %s}",
+        name, unit, num(v));
+  }
+
+  static double[] readPeer(Path f) throws IOException {
+    if (!Files.exists(f)) {
+      return new double[0];
+    }
+    return Files.readAllLines(f).stream().map(String::trim).filter(s -> !s.isEmpty())
+        .mapToDouble(Double::parseDouble).toArray();
+  }
+
+  static long memAvailableKiB() throws IOException {
+    return meminfo("MemAvailable:");
+  }
+
+  static long memTotalKiB() {
+    try {
+      return meminfo("MemTotal:");
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static long meminfo(String key) throws IOException {
+    for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+      if (l.startsWith(key)) {
+        return Long.parseLong(l.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IOException("no " + key + " in /proc/meminfo");
+  }
+
+  private static void log(String s) {
+    System.err.println("[boot bench] " + s);
+  }
+
+  private static int sh(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return p.waitFor();
+  }
+
+  private static void shOk(String... cmd) throws IOException, InterruptedException {
+    if (sh(cmd) != 0) {
+      throw new IOException("bench setup failed: " + String.join(" ", cmd));
+    }
+  }
+}
