@@ -26,4 +26,15 @@ public record CompiledFirewall(String clickConfig, String outboundFilter, String
     return List.of(new HandlerWrite(FirewallCompiler.OUT_FILTER + ".config", outboundFilter),
         new HandlerWrite(FirewallCompiler.IN_FILTER + ".config", inboundFilter));
   }
+
+  /**
+   * Whether every {@link #liveUpdate()} write fits the guest's write-handler area
+   * ({@link FirewallCompiler#MAX_HANDLER_REQUEST_BYTES}, request {@code "handler\nvalue"}).
+   * Policies with many rules may not (about 50 rules per direction fit): replace the guest
+   * with {@link #clickConfig()} instead.
+   */
+  public boolean liveUpdateFits() {
+    return liveUpdate().stream().allMatch(w -> FirewallCompiler.utf8Length(w.handler() + "\n" + w.value())
+        <= FirewallCompiler.MAX_HANDLER_REQUEST_BYTES);
+  }
 }

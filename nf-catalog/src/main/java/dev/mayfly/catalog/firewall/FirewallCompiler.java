@@ -45,6 +45,16 @@ public final class FirewallCompiler {
   public static final String CORE_PORT = "core";
   /** Flow table size per subscriber (clickos default 65536 is sized for a whole site). */
   public static final int FLOW_CAPACITY = 4096;
+  /**
+   * Largest configuration produced, in UTF-8 bytes: the noxs page's configuration area
+   * ({@code NOXS_CONFIG_SIZE} in clickos-images/include/noxs_page.h) less a terminating NUL.
+   */
+  public static final int MAX_CONFIG_BYTES = 44 * 1024 - 1;
+  /**
+   * Largest {@code "element.handler\nVALUE"} write request the noxs page's handler area takes
+   * ({@code NOXS_HANDLER_SIZE}), less a terminating NUL.
+   */
+  public static final int MAX_HANDLER_REQUEST_BYTES = 4 * 1024 - 1;
 
   private static final Pattern PATTERN_ERROR = Pattern.compile("pattern (\\d+): (.*)", Pattern.DOTALL);
 
@@ -64,7 +74,15 @@ public final class FirewallCompiler {
     String ue = ueIp.strip();
     Filter out = filter(policy, Direction.OUTBOUND, ue);
     Filter in = filter(policy, Direction.INBOUND, ue);
-    String config = graph(policy, ue, out.commented(), in.commented());
+    // the guest's configuration area is bounded: drop the descriptions, then every comment,
+    // when a large policy would not fit
+    String config = graph(policy, ue, out.commented(true), in.commented(true));
+    if (utf8Length(config) > MAX_CONFIG_BYTES) {
+      config = graph(policy, ue, out.commented(false), in.commented(false));
+    }
+    if (utf8Length(config) > MAX_CONFIG_BYTES) {
+      config = graph(policy, ue, out.text(), in.text());
+    }
     ClickResult r = ClickValidator.standard().check(config);
     if (!r.ok()) {
       // name the rule whose line the IPFilter checker refuses, if that is the cause
@@ -103,6 +121,10 @@ public final class FirewallCompiler {
     return running != null && next != null && running.stateful() == next.stateful();
   }
 
+  static int utf8Length(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
   // ------------------------------------------------------------------ filters
 
   /**
@@ -118,12 +140,16 @@ public final class FirewallCompiler {
     }
 
     /** Commented form, one line per rule, for the configuration. */
-    String commented() {
+    String commented(boolean descriptions) {
       StringBuilder sb = new StringBuilder("\n");
       for (int i = 0; i < lines.size(); i++) {
         sb.append("    ").append(lines.get(i)).append(i + 1 < lines.size() ? "," : "");
-        if (!comments.get(i).isEmpty()) {
-          sb.append("  // ").append(comments.get(i));
+        String c = comments.get(i);
+        if (!descriptions && c.startsWith("rules[")) {
+          c = c.substring(0, c.indexOf(']') + 1);
+        }
+        if (!c.isEmpty()) {
+          sb.append("  // ").append(c);
         }
         sb.append('\n');
       }

@@ -99,6 +99,12 @@ class ClickosRuntimeTest {
     }
     l.add(new FirewallPolicy(rules, Action.ALLOW, Action.DENY, true));
     l.add(new FirewallPolicy(rules, Action.DENY, Action.DENY, false));
+    List<Rule> most = new ArrayList<>();
+    for (int i = 0; i < dev.mayfly.catalog.firewall.PolicyValidator.MAX_RULES; i++) {
+      most.add(new Rule(Action.DENY, i % 2 == 0 ? Direction.OUTBOUND : Direction.INBOUND, Protocol.UDP,
+          "255.255.255.0/24", 65534, 65535, "d".repeat(dev.mayfly.catalog.firewall.PolicyValidator.MAX_DESCRIPTION)));
+    }
+    l.add(new FirewallPolicy(most, Action.ALLOW, Action.DENY, true));
     return l;
   }
 

@@ -178,6 +178,38 @@ class FirewallCompilerTest {
         .containsExactly("deny not src host 10.45.0.2", "allow dst tcp port 80", "deny all");
   }
 
+  /** The largest policy: every rule as long as it can be, with the longest description. */
+  static FirewallPolicy worstCase() {
+    List<Rule> rules = new java.util.ArrayList<>();
+    for (int i = 0; i < PolicyValidator.MAX_RULES; i++) {
+      rules.add(new Rule(Action.DENY, i % 2 == 0 ? Direction.OUTBOUND : Direction.INBOUND, Protocol.UDP,
+          "255.255.255.0/24", 65534, 65535, "d".repeat(PolicyValidator.MAX_DESCRIPTION)));
+    }
+    return new FirewallPolicy(rules, Action.DENY, Action.DENY, true);
+  }
+
+  @Test
+  void theLargestPolicyFitsTheGuestConfigurationArea() {
+    CompiledFirewall fw = FirewallCompiler.compile(worstCase(), "223.255.255.254");
+    assertThat(FirewallCompiler.utf8Length(fw.clickConfig())).isLessThanOrEqualTo(FirewallCompiler.MAX_CONFIG_BYTES);
+    assertThat(ClickValidator.standard().check(fw.clickConfig()).errors()).isEmpty();
+    // too large for a live write: the controller replaces the guest instead
+    assertThat(fw.liveUpdateFits()).isFalse();
+    assertThat(FirewallCompiler.compile(GOLDEN.get("web-only-stateful"), UE).liveUpdateFits()).isTrue();
+    // 40 long rules per direction still fit a live write
+    List<Rule> forty = worstCase().rules().subList(0, 80);
+    assertThat(FirewallCompiler.compile(new FirewallPolicy(forty, Action.DENY, Action.DENY, true), UE)
+        .liveUpdateFits()).isTrue();
+  }
+
+  @Test
+  void mediumPoliciesKeepRuleIndexComments() {
+    List<Rule> rules = worstCase().rules().subList(0, 200);
+    String cfg = FirewallCompiler.compile(new FirewallPolicy(rules, Action.DENY, Action.DENY, true), UE).clickConfig();
+    assertThat(FirewallCompiler.utf8Length(cfg)).isLessThanOrEqualTo(FirewallCompiler.MAX_CONFIG_BYTES);
+    assertThat(cfg).contains("// rules[199]");
+  }
+
   @Test
   void everyProtocolAndPortShape() {
     assertThat(FirewallCompiler.clause(Rule.allowOutbound(Protocol.ANY, null, null))).isEqualTo("allow all");
