@@ -69,6 +69,9 @@ public class EdgeNodesController implements EdgeNodesApi {
         counts.getOrDefault(n.name(), 0));
     e.setDriver(n.driver());
     e.setAgentVersion(n.agentVersion());
+    if (n.dataPlaneAddress() != null && !n.dataPlaneAddress().isEmpty()) {
+      e.setDataPlaneAddress(n.dataPlaneAddress());
+    }
     e.setCapabilities(new ArrayList<>(n.capabilities()));
     if (n.hasLoad()) {
       NodeLoad l = new NodeLoad();

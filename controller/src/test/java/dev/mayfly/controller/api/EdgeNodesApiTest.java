@@ -53,6 +53,7 @@ class EdgeNodesApiTest extends ApiTestBase {
     assertThat(a.getCordoned()).isFalse();
     assertThat(a.getDriver()).isEqualTo("sandbox");
     assertThat(a.getCapabilities()).containsExactly("pause");
+    assertThat(a.getDataPlaneAddress()).isEqualTo("127.0.0.1:7500");
     assertThat(a.getLabels()).containsEntry("zone", "north");
     assertThat(a.getCapacity().getGuestSlots()).isEqualTo(8);
     assertThat(a.getCapacity().getMemoryBytes()).isEqualTo(512L << 20);

@@ -112,7 +112,7 @@ public abstract class ApiTestBase {
   protected void registerNode(String name, int slots, long memoryBytes, Map<String, String> labels) {
     gateway.connect(name);
     agents.agentRegistered(name, Register.newBuilder().setNodeName(name).setAgentVersion("test")
-        .setDriver("sandbox").addCapabilities("pause")
+        .setDriver("sandbox").addCapabilities("pause").setDataPlaneAddress("127.0.0.1:7500")
         .setCapacity(Capacity.newBuilder().setCpus(2).setMemoryBytes(memoryBytes).setGuestSlots(slots))
         .putAllLabels(labels).build());
   }
