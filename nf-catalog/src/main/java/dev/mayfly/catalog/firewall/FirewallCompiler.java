@@ -131,7 +131,7 @@ public final class FirewallCompiler {
    * One IPFilter: its lines, a comment per line, and per line the rule index it came from
    * (-1 = generated).
    */
-  private record Filter(Direction direction, List<String> lines, List<String> comments,
+  record Filter(Direction direction, List<String> lines, List<String> comments,
       List<Integer> ruleOf) {
 
     /** Compact form, one line without comments: the value of a live {@code config} write. */

@@ -168,6 +168,18 @@ class FirewallCompilerTest {
   }
 
   @Test
+  void filterLinesTheClickCheckerRefusesAreTracedToTheirRule() {
+    FirewallCompiler.Filter f = new FirewallCompiler.Filter(Direction.OUTBOUND,
+        List.of("deny not src host 10.45.0.2", "allow dst tcp port 99999", "deny all"),
+        List.of("", "", ""), List.of(-1, 7, -1));
+    assertThat(f.check()).extracting(PolicyError::toString)
+        .containsExactly("rules[7]: compiles to an invalid IPFilter pattern: bad port '99999'");
+    FirewallCompiler.Filter d = new FirewallCompiler.Filter(Direction.INBOUND,
+        List.of("deny not dst host 10.45.0.2", "maybe all"), List.of("", ""), List.of(-1, -1));
+    assertThat(d.check()).extracting(PolicyError::field).containsExactly("defaultInbound");
+  }
+
+  @Test
   void descriptionsCannotBreakOutOfTheirComment() {
     FirewallPolicy p = new FirewallPolicy(List.of(new Rule(Action.ALLOW, Direction.OUTBOUND, Protocol.TCP, null,
         80, null, "x\n), evil :: Discard; /* \u0000 */ // ) -> ")), Action.DENY, Action.DENY, false);
