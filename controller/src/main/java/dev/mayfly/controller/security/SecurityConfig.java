@@ -50,7 +50,10 @@ public class SecurityConfig {
   @Bean
   SecurityFilterChain apiSecurity(HttpSecurity http, AuthenticationManager manager) throws Exception {
     AuthenticationEntryPoint entry = (req, res, ex) -> {
-      res.setHeader("WWW-Authenticate", "Basic realm=\"mayfly\"");
+      // the dashboard sends X-Requested-With so browsers show no Basic login popup (it has its own sign-in)
+      if (!"XMLHttpRequest".equals(req.getHeader("X-Requested-With"))) {
+        res.setHeader("WWW-Authenticate", "Basic realm=\"mayfly\"");
+      }
       ProblemAdvice.writeRaw(res, 401, "unauthorized", "Unauthorized",
           "HTTP Basic authentication as user 'admin' is required", req.getRequestURI());
     };
