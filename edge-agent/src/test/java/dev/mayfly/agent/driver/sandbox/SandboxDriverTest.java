@@ -139,6 +139,32 @@ class SandboxDriverTest {
   }
 
   @Test
+  void userNamespaceGuestRunsAsNobodyAndForwards() throws Exception {
+    Path rt = SandboxFixture.requireSandbox();
+    SandboxOptions o = SandboxFixture.options(rt);
+    SandboxDriver u = new SandboxDriver(state.resolve("userns"), new SandboxOptions(o.runtime(),
+        o.rootDir(), true, false, o.prepareWaitMs(), o.requestTimeoutMs()));
+    try {
+      org.junit.jupiter.api.Assumptions.assumeTrue(u.fingerprint().capabilities().contains("userns"),
+          "the host does not allow user namespaces");
+      GuestInfo g = u.boot(spec("uns-1", FORWARD, 32), Optional.empty());
+      String status = java.nio.file.Files.readString(Path.of("/proc/" + g.pid() + "/status"));
+      assertThat(status).containsPattern("Uid:\\s+65534");
+      try (var w = new SandboxFixture.Wire("u", u.slotOf("uns-1").orElseThrow(), 4)) {
+        assertThat(w.pingAny(5)).isTrue();
+      }
+      u.destroy("uns-1");
+    } finally {
+      for (GuestInfo g : u.list()) {
+        u.destroy(g.guestId());
+      }
+      u.close();
+      // later drivers in this JVM re-run host init with their own flags
+    }
+    assertThat(SandboxFixture.leftovers(u.trackedSlots())).isEmpty();
+  }
+
+  @Test
   void aGuestThatDiesIsReportedCrashed() throws Exception {
     GuestInfo g = driver.boot(spec("crash-1", FORWARD, 32), Optional.empty());
     SandboxFixture.run("kill", "-9", Integer.toString(g.pid()));
