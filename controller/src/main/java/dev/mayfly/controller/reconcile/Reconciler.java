@@ -1,5 +1,6 @@
 package dev.mayfly.controller.reconcile;
 
+import dev.mayfly.controller.catalog.CatalogService;
 import dev.mayfly.controller.catalog.NfDescriptorEntity;
 import dev.mayfly.controller.catalog.NfDescriptorRepository;
 import dev.mayfly.controller.config.MayflyProperties;
@@ -196,15 +197,24 @@ public class Reconciler implements ReconcileTrigger, SmartLifecycle {
         .setPidsMax(d.pidsMax())
         .putAllLabels(i.labels())
         .putLabels("mayfly.instance", i.id().toString());
+    // every descriptor port, in descriptor order; the instance says how each is attached
+    // (a port without attachment gets its veth pair with the host end left unplugged)
+    java.util.Map<String, dev.mayfly.api.model.PortAttachment> attach = new java.util.HashMap<>();
     for (var p : InstanceService.ports(i)) {
-      Port.Builder pb = Port.newBuilder().setName(p.getName());
-      if (p.getBridge() != null) {
-        pb.setBridge(p.getBridge());
-      } else if (p.getXconnect() != null) {
-        pb.setXconnect(p.getXconnect());
-      }
-      if (p.getMac() != null) {
-        pb.setMac(p.getMac());
+      attach.put(p.getName(), p);
+    }
+    for (String name : CatalogService.portNames(d)) {
+      Port.Builder pb = Port.newBuilder().setName(name);
+      var p = attach.get(name);
+      if (p != null) {
+        if (p.getBridge() != null) {
+          pb.setBridge(p.getBridge());
+        } else if (p.getXconnect() != null) {
+          pb.setXconnect(p.getXconnect());
+        }
+        if (p.getMac() != null) {
+          pb.setMac(p.getMac());
+        }
       }
       b.addPorts(pb);
     }

@@ -37,6 +37,18 @@ class ReconcilerTest extends ApiTestBase {
   }
 
   @Test
+  void everyDescriptorPortIsInTheGuestSpecAttachedOrNot() throws Exception {
+    registerNode("n1");
+    instancesApi.createNfInstance(new NfInstanceCreate().nf("passthrough").node("n1")
+        .ports(List.of(new dev.mayfly.client.model.PortAttachment().name("core").bridge("br-core"))));
+    reconciler.reconcileNow();
+    var ports = gateway.sentTo("n1").get(0).getCreate().getSpec().getPortsList();
+    assertThat(ports).extracting(p -> p.getName()).containsExactly("access", "core");
+    assertThat(ports.get(0).getAttachCase()).isEqualTo(dev.mayfly.southbound.v1.Port.AttachCase.ATTACH_NOT_SET);
+    assertThat(ports.get(1).getBridge()).isEqualTo("br-core");
+  }
+
+  @Test
   void commandsWaitForADisconnectedNode() throws Exception {
     registerNode("n1");
     gateway.disconnect("n1");
