@@ -56,6 +56,7 @@ public final class FirewallCompiler {
    */
   public static final int MAX_HANDLER_REQUEST_BYTES = 4 * 1024 - 1;
 
+  private static final Pattern UNSAFE_COMMENT_CHARS = Pattern.compile("[^A-Za-z0-9 _.:/+@#=-]");
   private static final Pattern PATTERN_ERROR = Pattern.compile("pattern (\\d+): (.*)", Pattern.DOTALL);
 
   private FirewallCompiler() {}
@@ -235,7 +236,7 @@ public final class FirewallCompiler {
     if (d == null || d.isBlank()) {
       return "";
     }
-    String s = d.replaceAll("[^A-Za-z0-9 _.:/+@#=-]", "_").strip();
+    String s = UNSAFE_COMMENT_CHARS.matcher(d).replaceAll("_").strip();
     if (s.length() > 60) {
       s = s.substring(0, 57) + "...";
     }
