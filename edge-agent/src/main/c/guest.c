@@ -82,10 +82,11 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
     nx_xbr_ifname(br, s->slot, idx);
     master = nx_nl_bridge_create(br, err);
     if (master < 0) return nx_wrap(err, "port `%s`", name);
-    if (nx_nl_link_set(-1, xconnect, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s`", name);
+    if (nx_nl_link_set(NULL, xconnect, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s`", name);
   }
-  if (nx_nl_link_set(s->pidfd, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
-  if (nx_nl_link_set(-1, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
+  if (!s->guest_nl && !(s->guest_nl = nx_nl_open_in(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+  if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
+  if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
   struct noxs_dev *d = &s->hdr->devs[idx];
   memset(d, 0, sizeof *d);
   d->type = NOXS_DEV_NET;

@@ -100,7 +100,7 @@ int nx_nl_veth_create(const char *host_name, const char *peer_name, pid_t netns_
 }
 
 /* netlink socket inside the network namespace of pidfd (setns there and back) */
-static struct mnl_socket *guest_nl(int pidfd, noxs_error_t *err) {
+void *nx_nl_open_in(int pidfd, noxs_error_t *err) {
   if (setns(pidfd, CLONE_NEWNET) < 0) {
     nx_fail(err, errno, "setns into the guest netns");
     return NULL;
@@ -115,10 +115,14 @@ static struct mnl_socket *guest_nl(int pidfd, noxs_error_t *err) {
   return nl;
 }
 
-int nx_nl_link_set(int netns_pidfd, const char *name, int up, const uint8_t *mac, int master,
+void nx_nl_close(void *nl) {
+  if (nl) mnl_socket_close(nl);
+}
+
+int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *mac, int master,
                    noxs_error_t *err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  struct mnl_socket *nl = netns_pidfd >= 0 ? guest_nl(netns_pidfd, err) : host_nl(err);
+  struct mnl_socket *nl = guest_sock ? guest_sock : host_nl(err);
   if (!nl) return nx_wrap(err, "link `%s`", name);
   struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_NEWLINK;
@@ -141,7 +145,6 @@ int nx_nl_link_set(int netns_pidfd, const char *name, int up, const uint8_t *mac
   if (master > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master);
   if (master < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
   int rc = nl_talk(nl, nlh, err);
-  if (netns_pidfd >= 0) mnl_socket_close(nl);
   if (rc < 0) return nx_wrap(err, "set link `%s`", name);
   return 0;
 }

@@ -66,8 +66,11 @@ int nx_nl_veth_create(const char *host_name, const char *peer_name, pid_t netns_
                       noxs_error_t *err);
 /* set link (by name) up/down, optional MAC (6 bytes or NULL), optional master ifindex
  * (0: leave, -1: none) */
-int nx_nl_link_set(int sock_netns_fd, const char *name, int up, const uint8_t *mac,
+int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *mac,
                    int master, noxs_error_t *err);
+/* a netlink socket that lives in the netns of pidfd (kept per shell: no setns at boot) */
+void *nx_nl_open_in(int pidfd, noxs_error_t *err);
+void nx_nl_close(void *nl);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err);
 /* delete by name; a missing link is not an error (returns 0) */
 int nx_nl_link_del(const char *name, noxs_error_t *err);
@@ -91,6 +94,7 @@ struct noxs_shell {
   int nports;
   int is_child;                /* we may waitid() it */
   uint64_t start_time;
+  void *guest_nl;              /* rtnetlink socket in the guest's netns */
 };
 
 int nx_request(noxs_shell_t *s, uint32_t sysctl, int timeout_ms, noxs_error_t *err);

@@ -272,6 +272,7 @@ static noxs_shell_t *shell_new(const char *slot, int nports) {
 }
 
 static void shell_close(noxs_shell_t *s) {
+  nx_nl_close(s->guest_nl);
   if (s->hdr) munmap(s->hdr, NOXS_PAGE_SIZE);
   if (s->pidfd >= 0) close(s->pidfd);
   if (s->page_fd >= 0) close(s->page_fd);
@@ -363,6 +364,8 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
     if (nx_nl_veth_create(host, peer, pid, err) < 0) goto kill;
     if (nx_tx_csum_off(host, err) < 0) goto kill;
   }
+  /* the guest-side rtnetlink socket now, in the background half, not at boot */
+  if (!(s->guest_nl = nx_nl_open_in(s->pidfd, err))) goto kill;
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];
   ssize_t n;

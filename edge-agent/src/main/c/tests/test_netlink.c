@@ -28,15 +28,15 @@ TEST(veth_bridge_master_delete) {
   int br = nx_nl_bridge_create("mbtnl0x0", &e);
   CHECK_OK(br, &e);
   uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x42};
-  CHECK_OK(nx_nl_link_set(-1, "mftnl0h0", 1, mac, br, &e), &e);
+  CHECK_OK(nx_nl_link_set(NULL, "mftnl0h0", 1, mac, br, &e), &e);
   char buf[64];
   CHECK(read_sys("mftnl0h0", "address", buf, sizeof buf) > 0);
   CHECK(strncmp(buf, "02:00:00:00:00:42", 17) == 0);
   CHECK(read_sys("mftnl0h0", "master/ifindex", buf, sizeof buf) > 0 && atoi(buf) == br);
   CHECK(read_sys("mftnl0h0", "flags", buf, sizeof buf) > 0 && (strtol(buf, NULL, 16) & 1));
-  CHECK_OK(nx_nl_link_set(-1, "mftnl0h0", 0, NULL, -1, &e), &e);
+  CHECK_OK(nx_nl_link_set(NULL, "mftnl0h0", 0, NULL, -1, &e), &e);
   CHECK(read_sys("mftnl0h0", "master/ifindex", buf, sizeof buf) < 0);
-  CHECK(nx_nl_link_set(-1, "mfnosuch", 1, NULL, 0, &e) < 0 && e.status == ENODEV);
+  CHECK(nx_nl_link_set(NULL, "mfnosuch", 1, NULL, 0, &e) < 0 && e.status == ENODEV);
   CHECK_OK(nx_nl_link_del("mftnl0h0", &e), &e);
   CHECK_OK(nx_nl_link_del("mbtnl0x0", &e), &e);
   CHECK(nx_ifindex("mftnl0h0") == 0 && nx_ifindex("mftnl0p0") == 0 && nx_ifindex("mbtnl0x0") == 0);

@@ -158,6 +158,7 @@ public final class BootBench {
     double[] r = new double[n];
     double[] attach = new double[n];
     double[] guest = new double[n];
+    double[] persist = new double[n];
     for (int i = 0; i < n; i++) {
       Optional<Shell> s = pool.take(cls);
       while (s.isEmpty()) { // only pooled boots count here: let the pool catch up
@@ -169,8 +170,9 @@ public final class BootBench {
       r[i] = bootOne(s);
       attach[i] = lastTimings.getOrDefault("attach", Double.NaN);
       guest[i] = lastTimings.getOrDefault("boot", Double.NaN);
+      persist[i] = lastTimings.getOrDefault("persist", Double.NaN);
     }
-    phases.put(name, new double[][] {attach, guest});
+    phases.put(name, new double[][] {attach, guest, persist});
     pool.setTarget(cls, 0);
     return r;
   }
@@ -289,6 +291,8 @@ public final class BootBench {
       mdRows.add(latRow(e.getKey() + "_attach", "ms", e.getValue()[0]));
       metrics.add(latJson(e.getKey() + "_guest", "ms", e.getValue()[1]));
       mdRows.add(latRow(e.getKey() + "_guest", "ms", e.getValue()[1]));
+      metrics.add(latJson(e.getKey() + "_persist", "ms", e.getValue()[2]));
+      mdRows.add(latRow(e.getKey() + "_persist", "ms", e.getValue()[2]));
     }
     metrics.add(valJson("memory_per_guest", "KiB", memPerGuestKiB));
     mdRows.add(new String[] {"memory_per_guest", "KiB", "", "", "", "", "",

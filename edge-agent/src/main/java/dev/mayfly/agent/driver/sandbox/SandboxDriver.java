@@ -52,6 +52,10 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private static final int MAX_ID = 63;
   private static final int MAX_CONFIG = 44 * 1024 - 1;
   private static final int MAX_CHECKPOINT = 256 << 20;
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile(
+      "[A-Za-z0-9._:-]{1," + MAX_ID + "}");
+  private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile(
+      "[A-Za-z0-9_]{1,15}");
 
   private final Path slotDir;
   private final SandboxOptions opts;
@@ -252,7 +256,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       throw new GuestException(Code.CONFIG_REJECTED, "spec: missing");
     }
     String id = spec.guestId();
-    if (id == null || id.isEmpty() || id.length() > MAX_ID || !id.matches("[A-Za-z0-9._:-]+")) {
+    if (id == null || !ID.matcher(id).matches()) {
       throw new GuestException(Code.CONFIG_REJECTED,
           "guestId: 1-" + MAX_ID + " chars of [A-Za-z0-9._:-], got '" + id + "'");
     }
@@ -268,7 +272,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     }
     Set<String> names = new HashSet<>();
     for (PortSpec p : spec.ports()) {
-      if (p.name() == null || !p.name().matches("[A-Za-z0-9_]{1,15}")) {
+      if (p.name() == null || !PORT.matcher(p.name()).matches()) {
         throw new GuestException(Code.CONFIG_REJECTED,
             "ports: name '" + p.name() + "' must be 1-15 chars of [A-Za-z0-9_]");
       }
@@ -367,10 +371,12 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         tm.put("prepare", pooled ? 0.0 : (t1 - t0) / 1e6);
         tm.put("attach", (t2 - t1) / 1e6);
         tm.put(blob == null ? "boot" : "restore", (t3 - t2) / 1e6);
-        tm.put("total", (System.nanoTime() - t0) / 1e6);
         tm.put("pooled", pooled ? 1.0 : 0.0);
-        g.timings = Map.copyOf(tm);
+        long t4 = System.nanoTime();
         persistGuest(g);
+        tm.put("persist", (System.nanoTime() - t4) / 1e6);
+        tm.put("total", (System.nanoTime() - t0) / 1e6);
+        g.timings = Map.copyOf(tm);
         emit(g, GuestState.RUNNING, blob == null ? "booted" : "restored");
         return info(g);
       }
