@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <arpa/inet.h>
@@ -18,42 +19,88 @@
 #endif
 #define MAX_BURST 256
 
+/* One AF_PACKET socket per interface, shared by the FromDevice and
+ * ToDevice elements of that interface (a boot opens each port once).  The
+ * socket is created with protocol 0 and gets its protocol at bind: a socket
+ * created with a protocol is hooked to every device at once, and binding it
+ * to one device then unhooks it with synchronize_net(), an RCU grace period
+ * (~10-30 ms on a busy host) per port on the guest boot path.  A TX-only
+ * socket (protocol 0) that later gains a FromDevice is bound again with
+ * ETH_P_ALL, which is cheap because it was never hooked. */
+typedef struct { char name[IFNAMSIZ]; int fd, ifindex, refs; bool rx; } DevSock;
+static DevSock devsocks[16];
+
 static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx *err, int *ifindex_out) {
-  unsigned idx = if_nametoindex(ifname);
-  if (!idx) return err_report(err, 0, "DEVNAME: no such interface '%s'", ifname);
-  /* protocol 0 here, ETH_P_ALL at bind: a socket created with a protocol is hooked to
-   * every device at once, and binding it to one device then unhooks it with
-   * synchronize_net(), an RCU grace period (~10-30 ms on a busy host) per port on the
-   * guest boot path (found by the sandbox driver's boot bench). */
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return err_report(err, 0, "%s: socket: %s", ifname, strerror(errno));
-  struct sockaddr_ll sll;
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_ifindex = (int)idx;
-  sll.sll_protocol = rx ? htons(ETH_P_ALL) : 0;
-  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
-    int e = errno;
-    close(fd);
-    return err_report(err, 0, "%s: bind: %s", ifname, strerror(e));
+  if (strlen(ifname) >= IFNAMSIZ) return err_report(err, 0, "DEVNAME: interface name '%s' too long", ifname);
+  DevSock *ds = NULL, *freeslot = NULL;
+  for (int i = 0; i < 16; i++) {
+    if (devsocks[i].refs > 0 && !strcmp(devsocks[i].name, ifname)) ds = &devsocks[i];
+    else if (devsocks[i].refs == 0 && !freeslot) freeslot = &devsocks[i];
   }
   int one = 1, buf = 4 << 20;
-  if (rx) {
-    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    if (promisc) {
-      struct packet_mreq mr;
-      memset(&mr, 0, sizeof mr);
-      mr.mr_ifindex = (int)idx;
-      mr.mr_type = PACKET_MR_PROMISC;
-      setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr);
+  if (!ds) {
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return err_report(err, 0, "%s: socket: %s", ifname, strerror(errno));
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+      close(fd);
+      return err_report(err, 0, "DEVNAME: no such interface '%s'", ifname);
     }
-  } else {
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf) < 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifr.ifr_ifindex;
+    sll.sll_protocol = rx ? htons(ETH_P_ALL) : 0;
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+      int e = errno;
+      close(fd);
+      return err_report(err, 0, "%s: bind: %s", ifname, strerror(e));
+    }
     setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+    if (!freeslot) {
+      /* more than 16 interfaces: unshared socket */
+      static DevSock extra;
+      ds = &extra;
+    } else ds = freeslot;
+    memset(ds, 0, sizeof *ds);
+    memcpy(ds->name, ifname, strlen(ifname));
+    ds->fd = fd;
+    ds->ifindex = ifr.ifr_ifindex;
+    ds->rx = false;
+  } else if (rx && !ds->rx) {
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ds->ifindex;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    if (bind(ds->fd, (struct sockaddr *)&sll, sizeof sll) < 0) return err_report(err, 0, "%s: bind: %s", ifname, strerror(errno));
   }
-  *ifindex_out = (int)idx;
-  return fd;
+  if (rx && !ds->rx) {
+    ds->rx = true;
+    setsockopt(ds->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    setsockopt(ds->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
+    if (setsockopt(ds->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0) setsockopt(ds->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  }
+  if (rx && promisc) {
+    struct packet_mreq mr;
+    memset(&mr, 0, sizeof mr);
+    mr.mr_ifindex = ds->ifindex;
+    mr.mr_type = PACKET_MR_PROMISC;
+    setsockopt(ds->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr);
+  }
+  ds->refs++;
+  *ifindex_out = ds->ifindex;
+  return ds->fd;
+}
+static void close_packet_socket(int fd) {
+  for (int i = 0; i < 16; i++)
+    if (devsocks[i].refs > 0 && devsocks[i].fd == fd) {
+      if (--devsocks[i].refs == 0) close(fd);
+      return;
+    }
+  close(fd);
 }
 
 /* =c
@@ -66,7 +113,9 @@ static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx 
  * this host sends are ignored.  In guest mode DEVNAME is the port name from
  * the noxs device table ("access"), mapped to the interface inside the
  * guest's network namespace.  SNAPLEN (default 2048) bounds the frame size;
- * longer frames are counted in "drops".
+ * longer frames are counted in "drops".  Frames whose transport checksum the
+ * kernel left for offload (CHECKSUM_PARTIAL, e.g. from a local stack on a
+ * veth) get their IPv4 TCP/UDP checksum completed in software.
  * =h count read-only
  * Frames received.
  * =h drops read-only
@@ -85,9 +134,43 @@ typedef struct {
   Packet **ring;
   struct mmsghdr *msgs;
   struct iovec *iov;
-  uint64_t count, drops;
+  uint8_t *cmsgbuf;
+  uint64_t count, drops, csum_fixed;
   Task task;
 } FromDevice;
+
+#define AUX_SPACE CMSG_SPACE(sizeof(struct tpacket_auxdata))
+/* Frames from a local stack on a veth may carry CHECKSUM_PARTIAL (the
+ * transport checksum is left for the NIC).  Forwarded as is through another
+ * AF_PACKET socket they would arrive with a bad checksum, so complete the
+ * IPv4 TCP/UDP checksum in software. */
+static void complete_l4_checksum(Packet *p) {
+  uint8_t *d = pkt_data(p);
+  uint32_t len = p->len;
+  uint32_t off = 14;
+  if (len < 14) return;
+  uint16_t et = (uint16_t)(d[12] << 8 | d[13]);
+  if (et == 0x8100 && len >= 18) { et = (uint16_t)(d[16] << 8 | d[17]); off = 18; }
+  if (et != 0x0800 || len < off + 20) return;
+  uint8_t *ip = d + off;
+  uint32_t hl = (ip[0] & 0xF) * 4u, iplen = (uint32_t)(ip[2] << 8 | ip[3]);
+  if (hl < 20 || iplen < hl || off + iplen > len || (((ip[6] << 8) | ip[7]) & 0x3FFF)) return;
+  uint8_t *th = ip + hl;
+  uint32_t tl = iplen - hl;
+  int ck;
+  if (ip[9] == 6 && tl >= 20) ck = 16;
+  else if (ip[9] == 17 && tl >= 8) ck = 6;
+  else return;
+  th[ck] = th[ck + 1] = 0;
+  uint32_t sum = cksum_add(0, ip + 12, 8);
+  sum += ip[9];
+  sum += tl;
+  sum = cksum_add(sum, th, tl);
+  uint16_t c = cksum_fold(sum);
+  if (ip[9] == 17 && c == 0) c = 0xFFFF;
+  th[ck] = (uint8_t)(c >> 8);
+  th[ck + 1] = (uint8_t)c;
+}
 static int fd_conf(Element *e, Args *a, ErrCtx *err) {
   (void)err;
   FromDevice *f = (FromDevice *)e;
@@ -123,6 +206,7 @@ static bool fd_read(FromDevice *f, int batches) {
     f->ring = xcalloc(f->burst, sizeof(Packet *));
     f->msgs = xcalloc(f->burst, sizeof(struct mmsghdr));
     f->iov = xcalloc(f->burst, sizeof(struct iovec));
+    f->cmsgbuf = xcalloc(f->burst, AUX_SPACE);
   }
   for (int b = 0; b < batches; b++) {
     for (unsigned i = 0; i < f->burst; i++) {
@@ -132,6 +216,8 @@ static bool fd_read(FromDevice *f, int batches) {
       memset(&f->msgs[i].msg_hdr, 0, sizeof f->msgs[i].msg_hdr);
       f->msgs[i].msg_hdr.msg_iov = &f->iov[i];
       f->msgs[i].msg_hdr.msg_iovlen = 1;
+      f->msgs[i].msg_hdr.msg_control = f->cmsgbuf + i * AUX_SPACE;
+      f->msgs[i].msg_hdr.msg_controllen = AUX_SPACE;
     }
     int n = recvmmsg(f->fd, f->msgs, f->burst, MSG_DONTWAIT, NULL);
     if (n <= 0) return false;
@@ -142,6 +228,13 @@ static bool fd_read(FromDevice *f, int batches) {
       if (f->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) { f->drops++; pkt_kill(p); continue; }
       p->len = f->msgs[i].msg_len;
       p->mac = (int32_t)p->off;
+      struct msghdr *mh = &f->msgs[i].msg_hdr;
+      for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+        if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(cm), sizeof aux);
+        if (aux.tp_status & TP_STATUS_CSUMNOTREADY) { complete_l4_checksum(p); f->csum_fixed++; }
+      }
       p->ts = ts;
       f->count++;
       output_push(&f->e, 0, p);
@@ -172,10 +265,10 @@ static int fd_init(Element *e, ErrCtx *err) {
 }
 static void fd_cleanup(Element *e) {
   FromDevice *f = (FromDevice *)e;
-  if (f->fd >= 0) { sched_remove_fd(f->fd); close(f->fd); f->fd = -1; }
+  if (f->fd >= 0) { sched_remove_fd(f->fd); close_packet_socket(f->fd); f->fd = -1; }
   task_unschedule(&f->task);
   if (f->ring) for (unsigned i = 0; i < f->burst; i++) pkt_kill(f->ring[i]);
-  free(f->ring); free(f->msgs); free(f->iov);
+  free(f->ring); free(f->msgs); free(f->iov); free(f->cmsgbuf);
   free(f->dev);
 }
 static int fd_rd(Element *e, const void *t, Str *o) {
@@ -321,7 +414,7 @@ static void td_cleanup(Element *e) {
   ToDevice *t = (ToDevice *)e;
   if (t->npend && t->fd >= 0) td_flush(t);
   for (unsigned i = 0; i < t->npend; i++) pkt_kill(t->pend[i]);
-  if (t->fd >= 0) close(t->fd);
+  if (t->fd >= 0) close_packet_socket(t->fd);
   task_unschedule(&t->task);
   free(t->pend); free(t->msgs); free(t->iov); free(t->dev);
 }

@@ -215,16 +215,19 @@ static int install_seccomp(void) {
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (!ctx) return -1;
-  static const char *allow[] = {
-    "read", "write", "writev", "readv", "close", "poll", "ppoll", "recvmmsg", "sendmmsg", "recvfrom",
-    "sendto", "recvmsg", "sendmsg", "clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
-    "mmap", "munmap", "mremap", "brk", "madvise", "exit", "exit_group", "rt_sigreturn",
-    "rt_sigprocmask", "futex", "ftruncate", "pwrite64", "pread64", "lseek", "fstat", "newfstatat",
-    "getpid", "gettid", "tgkill", "restart_syscall", "sched_yield", "getrandom", NULL};
-  for (int i = 0; allow[i]; i++) {
-    int nr = seccomp_syscall_resolve_name(allow[i]);
-    if (nr == __NR_SCMP_ERROR) continue;
-    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0) { seccomp_release(ctx); return -1; }
+  /* compile-time syscall numbers (SCMP_SYS): no name resolver linked in */
+  static const int allow[] = {
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(readv), SCMP_SYS(close), SCMP_SYS(poll),
+    SCMP_SYS(ppoll), SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+    SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+    SCMP_SYS(brk), SCMP_SYS(madvise), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex), SCMP_SYS(ftruncate), SCMP_SYS(pwrite64), SCMP_SYS(pread64),
+    SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(getpid), SCMP_SYS(gettid),
+    SCMP_SYS(tgkill), SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(getrandom)};
+  for (size_t i = 0; i < sizeof allow / sizeof allow[0]; i++) {
+    if (allow[i] < 0) continue;
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0) < 0) { seccomp_release(ctx); return -1; }
   }
   int r = seccomp_load(ctx);
   seccomp_release(ctx);
