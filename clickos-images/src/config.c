@@ -497,7 +497,7 @@ static int parse_port(Parser *P, int *port) {
   return 0;
 }
 
-/* An element reference in a connection.  On return *in/*out are the decl
+/* An element reference in a connection.  On return in_idx and out_idx are the decl
  * indexes used when it is a connection target / source. */
 static int parse_element(Parser *P, Tok *t, int *in_idx, int *out_idx) {
   int line = t->line;

@@ -476,6 +476,8 @@ static const ElementClass IPPrint_class = {
  * =d
  * Prepends an Ethernet header with the given type (e.g. 0x0800) and
  * addresses.
+ * =h ethertype read/write
+ * The Ethernet type (printed in decimal).
  * =h src read/write
  * Source address.
  * =h dst read/write
@@ -504,6 +506,17 @@ static Packet *ee_sa(Element *e, Packet *p) {
   p->mac = (int32_t)p->off;
   return p;
 }
+static int ee_type_rd(Element *e, const void *t, Str *o) { (void)t; str_printf(o, "%u", ((EtherEncap *)e)->type); return 0; }
+static int ee_type_wr(Element *e, const char *v, const void *t, ErrCtx *err) {
+  (void)t;
+  char *x = strip_comments_trim(v);
+  unsigned long long n;
+  int r = parse_uint(x, &n);
+  free(x);
+  if (r || n > 0xFFFF) return err_report(err, 0, "ethertype: expected 0-0xFFFF");
+  ((EtherEncap *)e)->type = (unsigned)n;
+  return 0;
+}
 static int ee_rd(Element *e, const void *t, Str *o) {
   EtherEncap *x = (EtherEncap *)e;
   char b[18];
@@ -518,7 +531,7 @@ static int ee_wr(Element *e, const char *v, const void *t, ErrCtx *err) {
   free(s);
   return r ? err_report(err, 0, "expected Ethernet address") : 0;
 }
-static const Handler ee_h[] = {{"src", ee_rd, ee_wr, NULL, H_NOSTATS}, {"dst", ee_rd, ee_wr, (void *)1, H_NOSTATS}, {NULL, NULL, NULL, NULL, 0}};
+static const Handler ee_h[] = {{"ethertype", ee_type_rd, ee_type_wr, NULL, H_NOSTATS}, {"src", ee_rd, ee_wr, NULL, H_NOSTATS}, {"dst", ee_rd, ee_wr, (void *)1, H_NOSTATS}, {NULL, NULL, NULL, NULL, 0}};
 static const ElementClass EtherEncap_class = {
   .name = "EtherEncap", .port_count = "1/1", .processing = "a/a", .size = sizeof(EtherEncap),
   .configure = ee_conf, .simple_action = ee_sa, .handlers = ee_h};

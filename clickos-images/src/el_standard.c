@@ -1088,7 +1088,8 @@ static const ElementClass RatedUnqueue_class = {
  * =s information
  * a Click driver stops when DriverManager says to
  * =d
- * Runs a script of instructions, one per argument: "wait_stop [N]" waits
+ * Runs a script of instructions, one per argument: "wait_stop [N]" (or
+ * "pause") waits
  * for N (default 1) stop events (sources with STOP true), "wait TIME"
  * (also "wait_time"), "write ELEMENT.HANDLER VALUE", "read ELEMENT.HANDLER"
  * (prints "ELEMENT.HANDLER:\nVALUE" to stderr), "print TEXT", and "stop".
@@ -1115,7 +1116,7 @@ static int dm_conf(Element *e, Args *a, ErrCtx *err) {
     Args w;
     split_words(a->v[i], &w);
     const char *cmd = w.n ? w.v[0] : "";
-    bool ok = !strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause") || !strcmp(cmd, "wait") ||
+    bool ok = !strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause") || !strcmp(cmd, "pause") || !strcmp(cmd, "wait") ||
               !strcmp(cmd, "wait_time") || !strcmp(cmd, "wait_for") || !strcmp(cmd, "write") || !strcmp(cmd, "write_skip") ||
               !strcmp(cmd, "read") || !strcmp(cmd, "print") || !strcmp(cmd, "stop") || !strcmp(cmd, "loop") ||
               !strcmp(cmd, "save") || !strcmp(cmd, "append") || !strcmp(cmd, "end") || !strcmp(cmd, "exit");
@@ -1158,7 +1159,7 @@ static void dm_step(DM *d) {
     ErrCtx err = {0};
     err.file = NULL;
     if (!strcmp(cmd, "stop")) { args_free(&w); router_stop_now(r); return; }
-    if (!strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause")) {
+    if (!strcmp(cmd, "wait_stop") || !strcmp(cmd, "wait_pause") || !strcmp(cmd, "pause")) {
       long long n = 1;
       if (w.n >= 2) parse_int(w.v[1], &n);
       d->need_stops = n > 0 ? (int)n : 1;

@@ -112,7 +112,7 @@ void err_warn(ErrCtx *e, int line, const char *fmt, ...) {
 /* ------------------------------------------------------------ packets */
 /* A small free list keeps steady-state forwarding free of malloc. */
 #define POOL_MAX 256
-#define POOL_BUFSZ 2048
+#define POOL_BUFSZ 2240 /* headroom + 2048-byte snaplen + slack */
 static Packet *pool;
 static int pool_n;
 
@@ -148,7 +148,7 @@ Packet *pkt_make(const void *data, uint32_t len) {
 Packet *pkt_clone(const Packet *q) {
   Packet *p = pkt_alloc(q->len);
   /* keep the same offsets so header annotations stay valid */
-  if (q->off + q->len > p->cap || q->off < 0) {
+  if (q->off + q->len > p->cap) {
     memcpy(pkt_data(p), pkt_data(q), q->len);
     int32_t d = (int32_t)p->off - (int32_t)q->off;
     p->mac = q->mac < 0 ? -1 : q->mac + d;
@@ -159,7 +159,6 @@ Packet *pkt_clone(const Packet *q) {
     memcpy(p->buf + p->off, pkt_data(q), q->len);
     p->mac = q->mac; p->nh = q->nh; p->th = q->th;
   }
-  if (p->mac < 0 && q->mac >= 0) p->mac = -1;
   p->paint = q->paint;
   p->pkttype = q->pkttype;
   p->dst_ip = q->dst_ip;
