@@ -375,5 +375,6 @@ void unparse_ip(uint32_t ip_net, char *buf); /* buf >= 16 */
 void unparse_eth(const uint8_t *mac, char *buf); /* buf >= 18 */
 void unparse_time(uint64_t ns, Str *out);      /* "sec.usec" like Click's Timestamp */
 extern int g_verbose;
+void trim_text_rss(void); /* after boot: only pages the run loop touches stay mapped */
 
 #endif

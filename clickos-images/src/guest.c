@@ -330,6 +330,7 @@ int guest_main(void) {
   sched_add_fd(kick_fd, on_kick, NULL);
   pkt_pool_trim();
   sched_install_signals();
+  trim_text_rss();
   if (install_seccomp() < 0) fprintf(stderr, "clickos: warning: seccomp filter not installed\n");
   sched_run(grouter, NULL, NULL);
   if (!g_poweroff) {

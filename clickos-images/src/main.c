@@ -204,7 +204,10 @@ int main(int argc, char **argv) {
     str_free(&s);
   }
   config_free(&cfg);
-  if (!quit && r->ne) sched_run(r, NULL, NULL);
+  if (!quit && r->ne) {
+    trim_text_rss();
+    sched_run(r, NULL, NULL);
+  }
   else if (!quit) fprintf(stderr, "%s: warning: configuration has no elements, exiting\n", err.file);
   fflush(stdout);
   if (nh && call_read_handlers(r, handlers, nh) < 0) exit_value = 1;
