@@ -23,15 +23,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
-  private final long limit;
+  private final long defaultLimit;
+  /** Bulk subscriber provisioning (10 000 items with policies) needs more: {@code mayfly.firewall.max-batch-body-bytes}. */
+  private final long batchLimit;
 
-  public BodySizeLimitFilter(MayflyProperties props) {
-    this.limit = props.api().maxBodyBytes();
+  public BodySizeLimitFilter(MayflyProperties props,
+      @org.springframework.beans.factory.annotation.Value("${mayfly.firewall.max-batch-body-bytes:67108864}") long batchLimit) {
+    this.defaultLimit = props.api().maxBodyBytes();
+    this.batchLimit = Math.max(batchLimit, defaultLimit);
   }
 
   @Override
   protected void doFilterInternal(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws ServletException, IOException {
+    long limit = req.getRequestURI().equals(WebConfig.API_PREFIX + "/subscriber-batches") ? batchLimit : defaultLimit;
     long len = req.getContentLengthLong();
     if (len > limit) {
       ProblemAdvice.writeRaw(res, 413, "payload-too-large", "Payload too large",

@@ -1,0 +1,238 @@
+package dev.mayfly.controller.subscriber;
+
+import dev.mayfly.api.model.FieldError;
+import dev.mayfly.api.model.FirewallState;
+import dev.mayfly.api.model.OperationState;
+import dev.mayfly.api.model.SubscriberBatch;
+import dev.mayfly.api.model.SubscriberBatchItem;
+import dev.mayfly.api.model.SubscriberBatchRequest;
+import dev.mayfly.api.model.SubscriberCreate;
+import dev.mayfly.controller.firewall.PolicyMapper;
+import dev.mayfly.controller.operation.OperationViews;
+import dev.mayfly.controller.web.ApiProblem;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Bulk provisioning: up to {@value #MAX_ITEMS} subscribers with their policies as one
+ * batch. Validation (fields, policies, duplicates inside the batch and against the table)
+ * comes first; {@code atomic} refuses the whole batch on any bad item, otherwise the good
+ * items are inserted in one transaction (each item is one row, subscriber and policy
+ * together, so no item is ever half-applied) and the bad ones are recorded with their
+ * index and fields. The batch's state is derived from its items' firewalls on every read.
+ */
+@Service
+public class SubscriberBatchService {
+
+  public static final int MAX_ITEMS = 10_000;
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+  /** A rejected item as stored in {@code subscriber_batch.rejected}. */
+  public record Rejected(int index, String id, List<Map<String, String>> errors) {}
+
+  private final JdbcTemplate jdbc;
+  private final SubscriberService subscribers;
+
+  public SubscriberBatchService(JdbcTemplate jdbc, SubscriberService subscribers) {
+    this.jdbc = jdbc;
+    this.subscribers = subscribers;
+  }
+
+  @Transactional
+  public SubscriberBatch create(SubscriberBatchRequest req) {
+    List<SubscriberCreate> items = req.getItems() == null ? List.of() : req.getItems();
+    if (req.getItems() == null) {
+      throw ApiProblem.invalid("items", "missing");
+    }
+    if (items.isEmpty()) {
+      throw ApiProblem.invalid("items", "must hold at least one subscriber");
+    }
+    if (items.size() > MAX_ITEMS) {
+      throw ApiProblem.invalid("items", items.size() + " items, at most " + MAX_ITEMS + " are allowed");
+    }
+    boolean atomic = Boolean.TRUE.equals(req.getAtomic());
+    Set<String> nodes = subscribers.nodeNames();
+    Map<Integer, List<FieldError>> bad = new TreeMap<>();
+    boolean onlyConflicts = true;
+    // field checks
+    for (int i = 0; i < items.size(); i++) {
+      List<FieldError> e = subscribers.validate(items.get(i), "items[" + i + "].", nodes);
+      if (!e.isEmpty()) {
+        bad.put(i, new ArrayList<>(e));
+        onlyConflicts = false;
+      }
+    }
+    // duplicates inside the batch and against the table
+    Set<String> ids = new HashSet<>();
+    Set<String> ips = new HashSet<>();
+    Set<String> atts = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (bad.containsKey(i)) {
+        continue;
+      }
+      SubscriberCreate c = items.get(i);
+      ids.add(c.getId());
+      ips.add(c.getUeIp().strip());
+      atts.add(c.getEdgeNode() + "/" + c.getAttachment());
+    }
+    Set<String> takenIds = new HashSet<>(jdbc.queryForList("SELECT id FROM subscriber WHERE id = ANY(?)", String.class,
+        (Object) ids.toArray(String[]::new)));
+    Map<String, String> takenIps = new HashMap<>();
+    jdbc.query("SELECT ue_ip, id FROM subscriber WHERE ue_ip = ANY(?)", rs -> {
+      takenIps.put(rs.getString(1), rs.getString(2));
+    }, (Object) ips.toArray(String[]::new));
+    Map<String, String> takenAtts = new HashMap<>();
+    jdbc.query("SELECT edge_node || '/' || attachment, id FROM subscriber WHERE edge_node || '/' || attachment = ANY(?)",
+        rs -> {
+          takenAtts.put(rs.getString(1), rs.getString(2));
+        }, (Object) atts.toArray(String[]::new));
+    Map<String, Integer> seenIds = new HashMap<>();
+    Map<String, Integer> seenIps = new HashMap<>();
+    Map<String, Integer> seenAtts = new HashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (bad.containsKey(i)) {
+        continue;
+      }
+      SubscriberCreate c = items.get(i);
+      String p = "items[" + i + "].";
+      List<FieldError> e = new ArrayList<>();
+      if (takenIds.contains(c.getId())) {
+        e.add(new FieldError(p + "id", "subscriber '" + c.getId() + "' already exists"));
+      } else if (seenIds.containsKey(c.getId())) {
+        e.add(new FieldError(p + "id", "duplicate of items[" + seenIds.get(c.getId()) + "].id"));
+      }
+      String ip = c.getUeIp().strip();
+      if (takenIps.containsKey(ip)) {
+        e.add(new FieldError(p + "ueIp", "UE address " + ip + " is in use by subscriber '" + takenIps.get(ip) + "'"));
+      } else if (seenIps.containsKey(ip)) {
+        e.add(new FieldError(p + "ueIp", "duplicate of items[" + seenIps.get(ip) + "].ueIp"));
+      }
+      String att = c.getEdgeNode() + "/" + c.getAttachment();
+      if (takenAtts.containsKey(att)) {
+        e.add(new FieldError(p + "attachment", "attachment " + c.getAttachment() + " on " + c.getEdgeNode()
+            + " is in use by subscriber '" + takenAtts.get(att) + "'"));
+      } else if (seenAtts.containsKey(att)) {
+        e.add(new FieldError(p + "attachment", "duplicate of items[" + seenAtts.get(att) + "].attachment"));
+      }
+      if (e.isEmpty()) {
+        seenIds.put(c.getId(), i);
+        seenIps.put(ip, i);
+        seenAtts.put(att, i);
+      } else {
+        bad.put(i, e);
+      }
+    }
+    if (atomic && !bad.isEmpty()) {
+      List<FieldError> all = new ArrayList<>();
+      bad.values().forEach(all::addAll);
+      String detail = bad.size() + " of " + items.size() + " items are invalid; atomic batch: nothing was applied";
+      throw onlyConflicts ? ApiProblem.conflict("already-exists", detail, all)
+          : new ApiProblem(org.springframework.http.HttpStatus.UNPROCESSABLE_CONTENT, "validation", "Invalid request",
+              detail, all);
+    }
+    UUID batchId = UUID.randomUUID();
+    Instant now = Instant.now();
+    Timestamp t = Timestamp.from(now);
+    List<Object[]> rows = new ArrayList<>();
+    List<String> applied = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (bad.containsKey(i)) {
+        continue;
+      }
+      SubscriberCreate c = items.get(i);
+      rows.add(new Object[] {c.getId(), c.getUeIp().strip(), c.getEdgeNode(), c.getAttachment(), c.getFailOpen(),
+          c.getPolicy() == null ? null : PolicyMapper.toJson(c.getPolicy()), batchId, i, t, t});
+      applied.add(c.getId());
+    }
+    List<Rejected> rejected = new ArrayList<>();
+    bad.forEach((i, e) -> rejected.add(new Rejected(i, items.get(i) == null ? null : items.get(i).getId(),
+        e.stream().map(f -> Map.of("field", f.getField(), "message", f.getMessage())).toList())));
+    jdbc.update("INSERT INTO subscriber_batch (id, atomic, total, rejected, start_time) VALUES (?, ?, ?, ?, ?)",
+        batchId, atomic, items.size(), MAPPER.writeValueAsString(rejected), t);
+    try {
+      jdbc.batchUpdate("INSERT INTO subscriber (id, ue_ip, edge_node, attachment, fail_open, policy, policy_generation,"
+          + " batch_id, batch_index, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)", rows);
+    } catch (DuplicateKeyException e) {
+      throw SubscriberService.raced(e);
+    }
+    subscribers.afterCommit(applied);
+    return view(batchId, false);
+  }
+
+  @Transactional
+  public SubscriberBatch get(UUID id) {
+    return view(id, true);
+  }
+
+  private SubscriberBatch view(UUID id, boolean recordEnd) {
+    List<Map<String, Object>> b = jdbc.queryForList("SELECT atomic, total, rejected, start_time, end_time"
+        + " FROM subscriber_batch WHERE id = ?", id);
+    if (b.isEmpty()) {
+      throw ApiProblem.notFound("subscriber batch", id.toString());
+    }
+    Map<String, Object> m = b.get(0);
+    List<Rejected> rejected = MAPPER.readValue((String) m.get("rejected"), new TypeReference<List<Rejected>>() {});
+    Map<Integer, SubscriberBatchItem> items = new TreeMap<>();
+    for (Rejected r : rejected) {
+      SubscriberBatchItem it = new SubscriberBatchItem(r.index(), SubscriberBatchItem.ResultEnum.REJECTED);
+      it.setId(r.id());
+      it.setErrors(r.errors().stream().map(e -> new FieldError(e.get("field"), e.get("message"))).toList());
+      items.put(r.index(), it);
+    }
+    int running = 0;
+    int failed = 0;
+    int pending = 0;
+    int accepted = 0;
+    for (SubscriberService.Row r : jdbc.query(SubscriberService.ROW_SELECT + " WHERE s.batch_id = ?",
+        SubscriberService::row, id)) {
+      accepted++;
+      FirewallState st = subscribers.status(r).getState();
+      SubscriberBatchItem.ResultEnum res = switch (st) {
+        case RUNNING -> SubscriberBatchItem.ResultEnum.RUNNING;
+        case NONE -> SubscriberBatchItem.ResultEnum.NONE;
+        case FAILED -> SubscriberBatchItem.ResultEnum.FAILED;
+        default -> SubscriberBatchItem.ResultEnum.PENDING;
+      };
+      switch (res) {
+        case RUNNING, NONE -> running++;
+        case FAILED -> failed++;
+        default -> pending++;
+      }
+      SubscriberBatchItem it = new SubscriberBatchItem(r.batchIndex(), res);
+      it.setId(r.id());
+      if (res == SubscriberBatchItem.ResultEnum.FAILED && r.error() != null) {
+        it.setErrors(List.of(new FieldError("items[" + r.batchIndex() + "]", r.error())));
+      }
+      items.put(r.batchIndex(), it);
+    }
+    OperationState state = pending > 0 ? OperationState.RUNNING
+        : rejected.isEmpty() && failed == 0 ? OperationState.SUCCEEDED : OperationState.FAILED;
+    Instant end = m.get("end_time") == null ? null : ((Timestamp) m.get("end_time")).toInstant();
+    if (pending == 0 && end == null) {
+      end = Instant.now();
+      if (recordEnd) {
+        jdbc.update("UPDATE subscriber_batch SET end_time = ? WHERE id = ? AND end_time IS NULL", Timestamp.from(end),
+            id);
+      }
+    }
+    SubscriberBatch out = new SubscriberBatch(id, state, (Boolean) m.get("atomic"), (Integer) m.get("total"), accepted,
+        rejected.size(), running, failed, OperationViews.time(((Timestamp) m.get("start_time")).toInstant()),
+        new ArrayList<>(items.values()));
+    out.setEndTime(OperationViews.time(end));
+    return out;
+  }
+}

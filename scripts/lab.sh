@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# lab.sh - a lab of network namespaces on this machine for the personal-firewall use case
+# (ARCHITECTURE §6, issue 5; docs/lab.md). Every name starts with mf- so that
+# `./mayfly clean-host` finds leftovers.
+#
+#   lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N]
+#   lab.sh down            remove everything the lab created (also after a crash)
+#   lab.sh exec NAME CMD   run CMD in namespace mf-NAME (ue1, core, edge-a, ...)
+#   lab.sh status          what exists now
+#
+# Topology (addresses only inside the lab's own namespaces, plus the root ends of the two
+# control links):
+#
+#   root ns: controller (southbound 0.0.0.0:P)
+#     mfc-a 10.77.254.1/30 ===veth=== ctl0 10.77.254.2/30  [mf-edge-a]  agent "edge-a"
+#     mfc-b 10.77.254.5/30 ===veth=== ctl0 10.77.254.6/30  [mf-edge-b]  agent "edge-b"
+#   [mf-edge-X]: bridge mfcore0 (guests' core ports) + core0 ===veth=== to-X on br0 [mf-core]
+#   [mf-core]:   bridge br0 10.77.0.1/17; HTTP :8080, TCP echo :7777, iperf3 :5201
+#   [mf-ueN]:    eth0 10.77.1.N/17 ===veth=== ueN in its edge ns (the subscriber's attachment)
+#                ue1, ue3, ... on edge-a; ue2, ue4, ... on edge-b
+#
+# Environment: MAYFLY_HOME (bootstrap token + CA of the controller), MAYFLY_LAB_DIR (state,
+# logs, pid files; default $MAYFLY_HOME/lab), MAYFLY_LAB_POOL (warm shells per agent, 16),
+# MAYFLY_LAB_SLOTS (guest slots per agent, 6000).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+: "${MAYFLY_HOME:=${HOME:-/root}/.local/share/mayfly}"
+: "${MAYFLY_LAB_DIR:=$MAYFLY_HOME/lab}"
+AGENT_JAR="$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-all.jar"
+CLICKOS_BIN="$ROOT/clickos-images/target/bin/clickos"
+EDGES=(a b)
+SERVER_IP=10.77.0.1
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [[ $(id -u) -eq 0 ]] || die "the lab needs root (network namespaces)"; }
+
+ue_ip() { echo "10.77.1.$1"; }            # N <= 250
+ue_edge() { if (( $1 % 2 == 1 )); then echo a; else echo b; fi; }
+ctl_root_ip() { [[ $1 == a ]] && echo 10.77.254.1 || echo 10.77.254.5; }
+ctl_edge_ip() { [[ $1 == a ]] && echo 10.77.254.2 || echo 10.77.254.6; }
+
+nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+
+quiet_ns() { # no IPv6 chatter (router solicitations, DAD) in the lab
+  nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+  nsx "$1" ip link set lo up
+}
+
+start_bg() { # name ns cmd... : a process inside namespace ns, pid in $MAYFLY_LAB_DIR/pids/name
+  local name="$1" ns="$2"; shift 2
+  mkdir -p "$MAYFLY_LAB_DIR/pids" "$MAYFLY_LAB_DIR/log"
+  setsid ip netns exec "$ns" "$@" >"$MAYFLY_LAB_DIR/log/$name.log" 2>&1 < /dev/null &
+  echo $! >"$MAYFLY_LAB_DIR/pids/$name"
+}
+
+cmd_up() {
+  need_root
+  local ues=2 sb_port="${MAYFLY_SOUTHBOUND_PORT:-7443}" agents=1 bulk=0
+  while (($#)); do
+    case "$1" in
+      --ues) ues="$2"; shift 2 ;;
+      --southbound-port) sb_port="$2"; shift 2 ;;
+      --no-agents) agents=0; shift ;;
+      --bulk-attachments) bulk="$2"; shift 2 ;;
+      *) die "up: unknown option '$1'" ;;
+    esac
+  done
+  [[ "$ues" =~ ^[0-9]+$ ]] && ((ues >= 0 && ues <= 250)) || die "--ues: 0..250"
+  if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
+    die "a lab exists already (./mayfly lab down first)"
+  fi
+  mkdir -p "$MAYFLY_LAB_DIR"
+  echo "$ues" >"$MAYFLY_LAB_DIR/ues"
+
+  # core network + server host
+  ip netns add mf-core
+  quiet_ns mf-core
+  nsx mf-core ip link add br0 type bridge
+  nsx mf-core ip addr add "$SERVER_IP/17" dev br0
+  nsx mf-core ip link set br0 up
+
+  local e
+  for e in "${EDGES[@]}"; do
+    ip netns add "mf-edge-$e"
+    quiet_ns "mf-edge-$e"
+    # control link root <-> edge (the agent dials the controller through it)
+    ip link add "mfc-$e" type veth peer name ctl0 netns "mf-edge-$e"
+    ip addr add "$(ctl_root_ip "$e")/30" dev "mfc-$e"
+    ip link set "mfc-$e" up
+    nsx "mf-edge-$e" ip addr add "$(ctl_edge_ip "$e")/30" dev ctl0
+    nsx "mf-edge-$e" ip link set ctl0 up
+    # core bridge of the node + uplink to the core network
+    nsx "mf-edge-$e" ip link add mfcore0 type bridge forward_delay 0
+    nsx "mf-edge-$e" ip link set mfcore0 up
+    nsx "mf-edge-$e" ip link add core0 type veth peer name "to-$e" netns mf-core
+    nsx "mf-edge-$e" ip link set core0 master mfcore0 up
+    nsx mf-core ip link set "to-$e" master br0 up
+  done
+
+  local i ns
+  for ((i = 1; i <= ues; i++)); do
+    ns="mf-ue$i"
+    e="$(ue_edge "$i")"
+    ip netns add "$ns"
+    quiet_ns "$ns"
+    nsx "$ns" ip link add eth0 type veth peer name "ue$i" netns "mf-edge-$e"
+    nsx "$ns" ip addr add "$(ue_ip "$i")/17" dev eth0
+    nsx "$ns" ip link set eth0 up
+    nsx "mf-edge-$e" ip link set "ue$i" up
+  done
+
+  if ((bulk > 0)); then # attachment interfaces for bulk provisioning (dummies, no UE behind)
+    local per=$(((bulk + 1) / 2)) f
+    for e in "${EDGES[@]}"; do
+      f="$MAYFLY_LAB_DIR/bulk-$e.batch"
+      : >"$f"
+      for ((i = 0; i < per; i++)); do
+        printf 'link add b%d type dummy\nlink set b%d up\n' "$i" "$i" >>"$f"
+      done
+      nsx "mf-edge-$e" ip -batch "$f"
+    done
+    echo "$per" >"$MAYFLY_LAB_DIR/bulk-per-edge"
+  fi
+
+  # servers on the core host
+  start_bg http mf-core python3 -m http.server 8080 --bind "$SERVER_IP"
+  start_bg echo mf-core python3 "$ROOT/scripts/lab/echo_server.py" "$SERVER_IP" 7777
+  start_bg iperf3 mf-core iperf3 -s -B "$SERVER_IP" -p 5201
+  log "core: $SERVER_IP (http :8080, echo :7777, iperf3 :5201); $ues UE(s)"
+
+  if ((agents)); then
+    [[ -f "$AGENT_JAR" ]] || die "edge agent not built ($AGENT_JAR): ./mayfly build"
+    [[ -f "$MAYFLY_HOME/bootstrap-token" && -f "$MAYFLY_HOME/pki/ca.pem" ]] \
+      || die "no controller state in $MAYFLY_HOME (start the controller first: bootstrap-token, pki/ca.pem)"
+    for e in "${EDGES[@]}"; do
+      mkdir -p "$MAYFLY_LAB_DIR/pids" "$MAYFLY_LAB_DIR/log" "$MAYFLY_LAB_DIR/agents/edge-$e"
+      # nsenter --net: only the network namespace changes (ip netns exec would remount
+      # /sys and hide the cgroup hierarchies the sandbox driver needs)
+      setsid nsenter --net="/run/netns/mf-edge-$e" env MAYFLY_CLICKOS="$CLICKOS_BIN" \
+        MAYFLY_POOL_SIZE="${MAYFLY_LAB_POOL:-16}" \
+        java -Xmx1g -jar "$AGENT_JAR" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
+        --state-dir "$MAYFLY_LAB_DIR/agents/edge-$e" \
+        --bootstrap-token-file "$MAYFLY_HOME/bootstrap-token" --ca-cert "$MAYFLY_HOME/pki/ca.pem" \
+        --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit \
+        >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null &
+      echo $! >"$MAYFLY_LAB_DIR/pids/agent-edge-$e"
+    done
+    for e in "${EDGES[@]}"; do
+      local t
+      for ((t = 0; t < 600; t++)); do
+        grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>/dev/null && break
+        kill -0 "$(cat "$MAYFLY_LAB_DIR/pids/agent-edge-$e")" 2>/dev/null \
+          || { tail -20 "$MAYFLY_LAB_DIR/log/agent-edge-$e.log" >&2; die "agent edge-$e exited"; }
+        sleep 0.1
+      done
+      grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" || die "agent edge-$e not READY after 60 s"
+      log "agent edge-$e READY (controller $(ctl_root_ip "$e"):$sb_port)"
+    done
+  fi
+  # wait for the servers to listen
+  local t
+  for ((t = 0; t < 100; t++)); do
+    nsx mf-core bash -c "exec 3<>/dev/tcp/$SERVER_IP/8080" 2>/dev/null && break
+    sleep 0.1
+  done
+  log "lab up (state: $MAYFLY_LAB_DIR)"
+}
+
+stop_pid() { # pidfile
+  local f="$1" p
+  p="$(cat "$f" 2>/dev/null || true)"
+  [[ -n "$p" ]] || { rm -f "$f"; return 0; }
+  if kill -0 "$p" 2>/dev/null; then
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    local t
+    for ((t = 0; t < 100; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+cmd_down() {
+  need_root
+  local f
+  # agents first (they destroy their guests on SIGTERM), then the servers
+  for f in "$MAYFLY_LAB_DIR"/pids/agent-*; do [[ -e "$f" ]] && stop_pid "$f"; done
+  for f in "$MAYFLY_LAB_DIR"/pids/*; do [[ -e "$f" ]] && stop_pid "$f"; done
+  local ns p
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^mf-(core|edge-[ab]|ue[0-9]+)$' || true); do
+    # anything still running inside a lab namespace was started by the lab (or its guests)
+    for p in $(ip netns pids "$ns" 2>/dev/null || true); do kill -KILL "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  local e
+  for e in "${EDGES[@]}"; do ip link del "mfc-$e" 2>/dev/null || true; done
+  rm -f "$MAYFLY_LAB_DIR"/bulk-*.batch
+  log "lab down"
+}
+
+cmd_exec() {
+  need_root
+  local name="${1:-}"
+  [[ -n "$name" ]] || die "exec: NAME required (ue1, core, edge-a, ...)"
+  shift
+  (($#)) || die "exec: command required"
+  ip netns list | awk '{print $1}' | grep -qx "mf-$name" || die "no lab namespace mf-$name"
+  exec ip netns exec "mf-$name" "$@"
+}
+
+cmd_status() {
+  local ns f
+  echo "namespaces:"
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^mf-' | sort -V || true); do
+    echo "  $ns"
+  done
+  echo "processes:"
+  for f in "$MAYFLY_LAB_DIR"/pids/*; do
+    [[ -e "$f" ]] || continue
+    if kill -0 "$(cat "$f")" 2>/dev/null; then echo "  $(basename "$f") pid $(cat "$f") running"
+    else echo "  $(basename "$f") pid $(cat "$f") gone"; fi
+  done
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  up) cmd_up "$@" ;;
+  down) cmd_down ;;
+  exec) cmd_exec "$@" ;;
+  status) cmd_status ;;
+  ue-ip) ue_ip "$1" ;;
+  ue-edge) echo "edge-$(ue_edge "$1")" ;;
+  *) echo "usage: lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N] | down | exec NAME CMD... | status" >&2; exit 2 ;;
+esac
