@@ -1,5 +1,5 @@
 import { ApiError, readProblem } from './problem';
-import type { EdgeNode, NfDescriptor, NfInstance, Operation, Page } from './types';
+import type { EdgeNode, FirewallPolicy, NfDescriptor, NfInstance, Operation, Page, Subscriber, SubscriberCreate, SubscriberFirewall } from './types';
 
 const KEY = 'mayfly.credential';
 export const API_BASE = '/api/v1';
@@ -88,4 +88,11 @@ export const api = {
   deleteDescriptor: (name: string) => request<void>(`/network-functions/${encodeURIComponent(name)}`, { method: 'DELETE' }),
   operations: (filter: { state?: string; resourceId?: string; size?: number } = {}) =>
     request<Page<Operation>>(`/operations${q({ size: filter.size ?? 100, state: filter.state, resourceId: filter.resourceId })}`),
+  subscribers: (filter: { ueIp?: string; idPrefix?: string; node?: string } = {}) =>
+    request<Page<Subscriber>>(`/subscribers${q({ size: 100, ...filter })}`),
+  subscriber: (id: string) => request<Subscriber>(`/subscribers/${encodeURIComponent(id)}`),
+  createSubscriber: (s: SubscriberCreate) => request<Subscriber>('/subscribers', { method: 'POST', body: s }),
+  policy: (id: string) => request<SubscriberFirewall>(`/subscribers/${encodeURIComponent(id)}/policy`),
+  putPolicy: (id: string, p: FirewallPolicy) =>
+    request<SubscriberFirewall>(`/subscribers/${encodeURIComponent(id)}/policy`, { method: 'PUT', body: p }),
 };

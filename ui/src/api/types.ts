@@ -39,3 +39,22 @@ export interface Operation {
   id: string; type: string; state: OperationState; resource: { type: string; id: string };
   startTime: string; stateEnteredTime: string; phases: OperationPhase[]; error?: Problem;
 }
+
+// ---- subscribers and personal firewalls (issue 5) ----
+export type FirewallAction = 'ALLOW' | 'DENY';
+export type FirewallState = 'NONE' | 'PENDING' | 'RUNNING' | 'UPDATING' | 'FAILED' | 'UNREACHABLE' | 'TERMINATING';
+export interface FirewallRule {
+  action: FirewallAction; direction: 'OUTBOUND' | 'INBOUND'; protocol: 'TCP' | 'UDP' | 'ICMP' | 'ANY';
+  remoteCidr?: string; portFrom?: number; portTo?: number; description?: string;
+}
+export interface FirewallPolicy { defaultInbound?: FirewallAction; defaultOutbound?: FirewallAction; stateful?: boolean; rules?: FirewallRule[] }
+export interface FirewallStatus {
+  state: FirewallState; mode: 'POLICY' | 'FAIL_OPEN' | 'BLOCKED'; node?: string; guestId?: string;
+  generation?: number; appliedGeneration?: number; error?: string; updatedAt?: string;
+}
+export interface Subscriber {
+  id: string; ueIp: string; edgeNode: string; attachment: string; failOpen: boolean; hasPolicy: boolean;
+  firewall: FirewallStatus; createdAt: string; updatedAt?: string;
+}
+export interface SubscriberCreate { id: string; ueIp: string; edgeNode: string; attachment: string; failOpen?: boolean; policy?: FirewallPolicy }
+export interface SubscriberFirewall { subscriberId: string; generation: number; firewall: FirewallStatus; policy?: FirewallPolicy }

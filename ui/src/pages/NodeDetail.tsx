@@ -87,7 +87,7 @@ export function NodePage({ id }: { id: string }) {
         </h1>
         <StatusBadge value={node.status} label="Node status" />
       </div>
-      <div className="actions" role="group" aria-label="Node actions">
+      <div className="actions">
         <Button className="secondary" onPress={() => setPending('cordon')} isDisabled={node.cordoned}>Cordon</Button>
         <Button className="secondary" onPress={() => setPending('uncordon')} isDisabled={!node.cordoned && node.status !== 'DRAINING'}>Uncordon</Button>
         <Button className="danger" onPress={() => setPending('drain')}>Drain</Button>

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Dashboard end-to-end test: a fresh `./mayfly up` (temporary MAYFLY_HOME, free ports),
+# then the Playwright suite ui/e2e/run.mjs in Debian's Chromium (playwright-core, no
+# downloaded browser). Screenshots of each page go to ui/target/screenshots/.
+# As root, a temporary bridge lets one guest reach RUNNING. Everything it starts or
+# creates is removed on exit. Last line: `ui_test: N passed, M failed`.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+summary_fail() { echo "ui_test: FAIL: $*" >&2; echo "ui_test: 0 passed, 1 failed"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+if [[ ! -x "$CHROMIUM" ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "ui_test: installing Debian's chromium" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+      || summary_fail "apt-get install chromium failed"
+  else
+    summary_fail "no Chromium at $CHROMIUM (apt-get install chromium, or set CHROMIUM)"
+  fi
+fi
+command -v node >/dev/null || summary_fail "node is not installed"
+if [[ ! -d ui/node_modules/playwright-core ]]; then
+  (cd ui && npm ci --no-audit --no-fund --prefer-offline >/dev/null) || summary_fail "npm ci in ui/ failed"
+fi
+
+HOME_DIR="$(mktemp -d /tmp/mayfly-ui-test.XXXXXX)"
+HTTP_PORT="$(free_port)"
+SB_PORT="$(free_port)"
+NODE="uitest$$"
+NODE="${NODE:0:15}"
+LOG="$HOME_DIR/up.log"
+BRIDGE=""
+UP_PID=""
+
+cleanup() {
+  if [[ -n "$UP_PID" ]]; then
+    kill -TERM "$UP_PID" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$UP_PID" 2>/dev/null || true
+    wait "$UP_PID" 2>/dev/null || true
+  fi
+  [[ -n "$BRIDGE" ]] && ip link del "$BRIDGE" 2>/dev/null
+  rm -rf "$HOME_DIR"
+}
+trap cleanup EXIT
+
+if [[ $(id -u) -eq 0 ]] && command -v ip >/dev/null; then
+  b="mfui$$"
+  b="${b:0:15}"
+  if ip link add "$b" type bridge 2>/dev/null && ip link set "$b" up; then BRIDGE="$b"; fi
+fi
+
+MAYFLY_HOME="$HOME_DIR" MAYFLY_NODE_NAME="$NODE" \
+  setsid ./mayfly up --port "$HTTP_PORT" --southbound-port "$SB_PORT" >"$LOG" 2>&1 < /dev/null &
+UP_PID=$!
+
+ready=0
+start=$SECONDS
+while ((SECONDS - start < 180)); do
+  if ! kill -0 "$UP_PID" 2>/dev/null; then
+    cat "$LOG" >&2; tail -30 "$HOME_DIR"/log/*.log >&2 2>/dev/null
+    summary_fail "./mayfly up exited early"
+  fi
+  if [[ -f "$HOME_DIR/admin-password" ]]; then
+    body="$(curl -fsS -u "admin:$(cat "$HOME_DIR/admin-password")" \
+      "http://127.0.0.1:$HTTP_PORT/api/v1/edge-nodes/$NODE" 2>/dev/null || true)"
+    if [[ "$body" == *'"status":"READY"'* ]]; then ready=1; break; fi
+  fi
+  sleep 0.5
+done
+((ready)) || { cat "$LOG" >&2; summary_fail "agent '$NODE' not READY within 180 s"; }
+echo "ui_test: controller on :$HTTP_PORT, agent $NODE READY after $((SECONDS - start)) s${BRIDGE:+, bridge $BRIDGE}" >&2
+
+rm -rf ui/target/screenshots
+cd ui
+MAYFLY_URL="http://127.0.0.1:$HTTP_PORT" MAYFLY_PASSWORD="$(cat "$HOME_DIR/admin-password")" \
+  MAYFLY_NODE="$NODE" MAYFLY_BRIDGE="$BRIDGE" CHROMIUM="$CHROMIUM" SCREENSHOTS="$ROOT/ui/target/screenshots" \
+  timeout 300 node e2e/run.mjs
+rc=$?
+if ((rc == 124)); then
+  echo "ui_test: FAIL: the Playwright suite did not finish within 300 s" >&2
+  echo "ui_test: 0 passed, 1 failed"
+fi
+exit "$rc"

@@ -1,0 +1,236 @@
+// Playwright end-to-end tests of the dashboard, in Debian's Chromium (playwright-core,
+// no downloaded browser). Needs a running controller + agent:
+//   MAYFLY_URL=http://127.0.0.1:8080 MAYFLY_PASSWORD=... node e2e/run.mjs
+// Optional: CHROMIUM (default /usr/bin/chromium), SCREENSHOTS (default target/screenshots),
+// MAYFLY_BRIDGE (a host bridge for a guest's port, so one guest can reach RUNNING).
+// Prints one line per test and a final `ui_test: N passed, M failed`; exit code 1 on failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const BASE = (process.env.MAYFLY_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+const PASSWORD = process.env.MAYFLY_PASSWORD ?? '';
+const SHOTS = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
+const BRIDGE = process.env.MAYFLY_BRIDGE ?? '';
+const NODE = process.env.MAYFLY_NODE ?? 'local';
+const T = 20_000; // bound on waiting for one thing to appear; not a performance claim
+
+mkdirSync(SHOTS, { recursive: true });
+// Playwright gives Chromium a fresh, empty profile directory of its own (removed on close).
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+context.setDefaultTimeout(T);
+const page = await context.newPage();
+const consoleErrors = [];
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+const basic = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64');
+async function apiCall(method, path, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { Authorization: basic, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('wrong password is refused with a message', async () => {
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('User or password is wrong.').waitFor();
+  expect((await page.getByLabel('Password').getAttribute('aria-invalid')) === 'true', 'password field not marked invalid');
+  await shot('01-sign-in-error');
+});
+
+test('sign in and see the node READY on the overview, live', async () => {
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  const card = page.locator(`article[data-node="${NODE}"]`);
+  await card.locator('[data-status="READY"]').waitFor();
+  await page.locator('[data-conn="live"]').waitFor();
+  // heartbeats arrive over the event stream and feed the chart
+  await page.waitForFunction(
+    (n) => /([2-9]|\d\d+) heartbeats/.test(document.querySelector(`article[data-node="${n}"] figcaption`)?.textContent ?? ''),
+    NODE,
+    { timeout: 30_000 },
+  );
+  await shot('02-overview');
+});
+
+let instanceId = null;
+test('a new NF instance shows up on the node page and in the operations timeline', async () => {
+  const body = { nf: 'counter', name: 'e2e-counter', node: NODE, labels: { subscriber: 'imsi-001010000000042' } };
+  if (BRIDGE) body.ports = [{ name: 'in', bridge: BRIDGE }];
+  const r = await apiCall('POST', '/nf-instances', body);
+  expect(r.status === 202, `create answered ${r.status}: ${JSON.stringify(r.body)}`);
+  instanceId = r.body.resource.id;
+  await page.goto(`${BASE}/#/nodes/${NODE}`);
+  const row = page.locator(`tr[data-instance="${instanceId}"]`);
+  await row.waitFor();
+  if (BRIDGE) await row.locator('[data-status="RUNNING"]').waitFor();
+  expect((await row.textContent()).includes('subscriber imsi-001010000000042'), 'subscriber label not shown');
+  await page.goto(`${BASE}/#/operations`);
+  await page.locator(`li[data-op="${r.body.id}"]`).waitFor();
+  await page.locator(`li[data-op="${r.body.id}"]:not([data-state="RUNNING"])`).waitFor();
+  await page.getByLabel('Type').selectOption('DRAIN');
+  expect((await page.locator(`li[data-op="${r.body.id}"]`).count()) === 0, 'type filter did not hide the INSTANTIATE');
+  await page.getByLabel('Type').selectOption('INSTANTIATE');
+  await page.locator(`li[data-op="${r.body.id}"]`).waitFor();
+  await shot('05-operations');
+});
+
+test('cordon the node with confirmation and see it change; uncordon', async () => {
+  await page.goto(`${BASE}/#/nodes/${NODE}`);
+  await page.getByRole('heading', { level: 1, name: NODE }).waitFor();
+  await page.getByRole('button', { name: 'Cordon', exact: true }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  await shot('03-node-cordon-dialog');
+  // keyboard: Escape cancels, nothing changes
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  expect((await apiCall('GET', `/edge-nodes/${NODE}`)).body.status === 'READY', 'Escape should cancel');
+  await page.getByRole('button', { name: 'Cordon', exact: true }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cordon', exact: true }).click();
+  await page.getByLabel('Node status: CORDONED').waitFor();
+  await page.getByTestId('action-result').getByText('node is now CORDONED').waitFor();
+  expect((await apiCall('GET', `/edge-nodes/${NODE}`)).body.status === 'CORDONED', 'API does not say CORDONED');
+  await shot('04-node-cordoned');
+  await page.goto(`${BASE}/#/overview`);
+  await page.locator(`article[data-node="${NODE}"] [data-status="CORDONED"]`).waitFor();
+  await page.goto(`${BASE}/#/nodes/${NODE}`);
+  await page.getByRole('button', { name: 'Uncordon', exact: true }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Uncordon', exact: true }).click();
+  await page.getByLabel('Node status: READY').waitFor();
+});
+
+test('a change made elsewhere arrives over the event stream', async () => {
+  await page.goto(`${BASE}/#/nodes/${NODE}`);
+  await page.getByLabel('Node status: READY').waitFor();
+  const r = await apiCall('POST', `/edge-nodes/${NODE}/cordon`);
+  expect(r.status === 200, `cordon answered ${r.status}`);
+  await page.getByLabel('Node status: CORDONED').waitFor();
+  await apiCall('POST', `/edge-nodes/${NODE}/uncordon`);
+  await page.getByLabel('Node status: READY').waitFor();
+});
+
+test('catalog lists the shipped descriptors and shows one', async () => {
+  await page.goto(`${BASE}/#/catalog`);
+  await page.getByRole('link', { name: 'counter' }).click();
+  await page.getByRole('heading', { level: 1, name: 'counter' }).waitFor();
+  await page.getByText('c :: Counter').waitFor();
+  await shot('06-descriptor');
+  await page.goto(`${BASE}/#/catalog`);
+  await page.getByRole('link', { name: 'passthrough' }).waitFor();
+  await shot('06-catalog');
+});
+
+test('onboarding a descriptor with a bad Click config shows the API error next to the field', async () => {
+  await page.goto(`${BASE}/#/catalog/new`);
+  await page.getByLabel('Descriptor document').fill(
+    'name: e2e-bad\nversion: "1.0"\nports:\n  - name: in\nresources:\n  memoryMiB: 4\nclickConfig: |\n  FromDevice(in) -> NoSuchElement -> Discard;\n',
+  );
+  await page.getByRole('button', { name: 'Fill the form from this document' }).click();
+  await page.getByRole('button', { name: 'Onboard' }).click();
+  const field = page.getByLabel('Click configuration (required)');
+  await page.waitForFunction(() => document.getElementById('f-clickConfig')?.getAttribute('aria-invalid') === 'true');
+  const describedBy = await field.getAttribute('aria-describedby');
+  const msg = await page.locator(`#${describedBy}`).textContent();
+  expect(/unknown element class 'NoSuchElement'/.test(msg ?? ''), `error next to clickConfig was: ${msg}`);
+  expect((await apiCall('GET', '/network-functions/e2e-bad')).status === 404, 'the bad descriptor was stored');
+  await shot('07-onboard-error');
+  // fix it and onboard
+  await field.fill('FromDevice(in) -> Discard;\n');
+  await page.getByRole('button', { name: 'Onboard' }).click();
+  await page.getByTestId('onboard-done').waitFor();
+  expect((await apiCall('GET', '/network-functions/e2e-bad')).status === 200, 'descriptor not onboarded');
+});
+
+test('the pages are usable from the keyboard', async () => {
+  await page.goto(`${BASE}/#/overview`);
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  // from the skip link, Tab walks the main navigation in order
+  await page.evaluate(() => document.querySelector('.skip')?.focus());
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.textContent);
+  expect(focused === 'Overview', `Tab after the skip link focused "${focused}"`);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor();
+  // every form control on the onboarding page has a label
+  await page.goto(`${BASE}/#/catalog/new`);
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, textarea, select, button')].filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent?.trim())).length,
+  );
+  expect(unlabelled === 0, `${unlabelled} unlabelled controls`);
+});
+
+test('a lost event stream says so and reconnects', async () => {
+  // The browser cannot cut an open stream from outside, so the next stream requests are
+  // answered here: the first ends right after its hello (a dropped connection), the second
+  // fails at the network level; then the real stream is let through again.
+  let n = 0;
+  await page.route('**/api/v1/events', async (route) => {
+    n++;
+    if (n === 1) await route.fulfill({ status: 200, contentType: 'text/event-stream', body: 'event: hello\ndata: {}\n\n' });
+    else await route.abort('connectionreset');
+  });
+  await page.goto(`${BASE}/#/overview`);
+  await page.reload();
+  await page.locator('[data-conn="reconnecting"]').waitFor();
+  await page.getByText(/Live updates lost .* Reconnecting in \d+ s \(attempt 2\)/).waitFor();
+  await shot('08-reconnecting');
+  await page.unroute('**/api/v1/events');
+  await page.getByText('Live updates reconnected.').waitFor();
+  expect(n === 2, `expected 2 intercepted stream requests, saw ${n}`);
+});
+
+test('an expired credential leads back to sign-in', async () => {
+  await page.evaluate(() => sessionStorage.setItem('mayfly.credential', btoa('admin:expired')));
+  await page.goto(`${BASE}/#/operations`);
+  await page.reload();
+  await page.getByTestId('signin-message').getByText('Sign in again').waitFor();
+  await shot('09-signed-out');
+});
+
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  const start = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name}: ${(e && e.message ? e.message : String(e)).split('\n')[0]}`);
+    await shot(`failed-${passed + failed}`).catch(() => {});
+  }
+}
+if (instanceId) await apiCall('DELETE', `/nf-instances/${instanceId}`).catch(() => {});
+await apiCall('DELETE', '/network-functions/e2e-bad').catch(() => {});
+if (consoleErrors.length) console.log(`page errors: ${consoleErrors.join(' | ')}`);
+await browser.close();
+console.log(`screenshots: ${SHOTS}`);
+console.log(`ui_test: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
