@@ -115,6 +115,30 @@ void *nx_nl_open_in(int pidfd, noxs_error_t *err) {
   return nl;
 }
 
+/* IPv6 address generation off on a link that is still down: when it comes up it gets
+ * no link-local address, so it sends no DAD / router solicitation that a shared bridge
+ * would flood to every guest on it (a per-boot cost growing with the node's size).
+ * Must be a separate, earlier request: in one RTM_NEWLINK the kernel applies IFF_UP
+ * before IFLA_AF_SPEC. */
+int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = guest_sock ? guest_sock : host_nl(err);
+  if (!nl) return nx_wrap(err, "link `%s`", name);
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  struct nlattr *af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+  struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+  mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+  mnl_attr_nest_end(nlh, in6);
+  mnl_attr_nest_end(nlh, af);
+  if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "ipv6 address generation off on `%s`", name);
+  return 0;
+}
+
 void nx_nl_close(void *nl) {
   if (nl) mnl_socket_close(nl);
 }
@@ -133,15 +157,6 @@ int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *ma
   ifm->ifi_flags = up ? IFF_UP : 0;
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
   if (mac) mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-  if (up) {
-    /* no IPv6 link-local address: no DAD / router solicitations flooding every guest
-     * on a shared bridge each time a port comes up */
-    struct nlattr *af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-    struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
-    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-    mnl_attr_nest_end(nlh, in6);
-    mnl_attr_nest_end(nlh, af);
-  }
   if (master > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master);
   if (master < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
   int rc = nl_talk(nl, nlh, err);

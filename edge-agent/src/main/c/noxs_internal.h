@@ -71,6 +71,7 @@ int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *ma
 /* a netlink socket that lives in the netns of pidfd (kept per shell: no setns at boot) */
 void *nx_nl_open_in(int pidfd, noxs_error_t *err);
 void nx_nl_close(void *nl);
+int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err);
 /* delete by name; a missing link is not an error (returns 0) */
 int nx_nl_link_del(const char *name, noxs_error_t *err);

@@ -366,6 +366,12 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
   }
   /* the guest-side rtnetlink socket now, in the background half, not at boot */
   if (!(s->guest_nl = nx_nl_open_in(s->pidfd, err))) goto kill;
+  for (int i = 0; i < nports; i++) {
+    char host[16], peer[16];
+    nx_host_ifname(host, slot, i);
+    snprintf(peer, sizeof peer, "eth%d", i);
+    if (nx_nl_ipv6_quiet(NULL, host, err) < 0 || nx_nl_ipv6_quiet(s->guest_nl, peer, err) < 0) goto kill;
+  }
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];
   ssize_t n;
