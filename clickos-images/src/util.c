@@ -337,7 +337,7 @@ void unparse_eth(const uint8_t *m, char *buf) {
 }
 
 /* ------------------------------------------------------------ RSS trimming
- * A static binary's text and read-only data are file-backed and shared
+ * A static binary's text is file-backed and shared
  * between every guest, but the kernel's fault-around maps up to 16 pages per
  * fault, so an idle process shows most of the binary in its RSS.  After
  * boot, mark those mappings MADV_RANDOM (no fault-around) and drop their page
@@ -357,7 +357,9 @@ void trim_text_rss(void) {
     unsigned long lo, hi;
     char perms[8], path[600] = "";
     if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %599s", &lo, &hi, perms, path) < 3) continue;
-    if (strcmp(path, exe) || strchr(perms, 'w')) continue;
+    /* executable text only: read-only data may hold relocated (RELRO) pages
+     * that MADV_DONTNEED would revert to the file's contents */
+    if (strcmp(path, exe) || strchr(perms, 'w') || !strchr(perms, 'x')) continue;
     madvise((void *)lo, hi - lo, MADV_RANDOM);
     madvise((void *)lo, hi - lo, MADV_DONTNEED);
   }
