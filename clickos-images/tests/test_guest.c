@@ -28,7 +28,7 @@ static const char *clickos_bin(void) {
 }
 
 static int wait_ack(Guest *g, uint32_t seq) {
-  for (int i = 0; i < 100; i++) {
+  for (int i = 0; i < 300; i++) {
     struct pollfd pf = {g->ack_fd, POLLIN, 0};
     if (poll(&pf, 1, 100) > 0) { uint64_t v; if (read(g->ack_fd, &v, sizeof v) < 0) {} }
     if (__atomic_load_n(&g->h->ack_seq, __ATOMIC_ACQUIRE) == seq) return 0;
@@ -60,7 +60,7 @@ static int guest_start(Guest *g) {
     _exit(127);
   }
   /* PREPARED is acked with seq 0 */
-  for (int i = 0; i < 100; i++) {
+  for (int i = 0; i < 1000; i++) { /* generous: CI hosts can be very busy */
     if (__atomic_load_n(&g->h->state, __ATOMIC_ACQUIRE) == NOXS_STATE_PREPARED) return 0;
     usleep(20000);
   }
@@ -100,7 +100,7 @@ static char *result(Guest *g) {
 }
 static int guest_wait(Guest *g) {
   int st = 0;
-  for (int i = 0; i < 200; i++) {
+  for (int i = 0; i < 1000; i++) {
     pid_t r = waitpid(g->pid, &st, WNOHANG);
     if (r == g->pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     usleep(20000);
@@ -136,9 +136,14 @@ TEST(boot_stats_write_checkpoint_restore) {
   CHECK(request(&g, NOXS_SYSCTL_BOOT) == 0);
   CHECK_EQ_INT(g.h->state, NOXS_STATE_RUNNING);
   CHECK(g.h->boot_ns > 0);
-  usleep(100000);
-  CHECK(request(&g, NOXS_SYSCTL_STATS) == 0);
-  char *s = stats(&g);
+  /* the source runs once the loop starts: poll the stats until it is done */
+  char *s = NULL;
+  for (int i = 0; i < 500; i++) {
+    CHECK(request(&g, NOXS_SYSCTL_STATS) == 0);
+    s = stats(&g);
+    if (strstr(s, "c.count 7\n")) break;
+    usleep(20000);
+  }
   CHECK(strstr(s, "c.count 7\n") != NULL);
   CHECK(strstr(s, "c.byte_count 280\n") != NULL);
   CHECK(strstr(s, "fw.size 1\n") != NULL);
