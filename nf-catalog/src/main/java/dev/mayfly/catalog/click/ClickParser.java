@@ -22,11 +22,21 @@ import java.util.Map;
  * name (so a typo shows up as an unknown element class in the validator), as in clickos.
  * Compound members are named {@code outer/inner}; compound ports are tunnels removed at the
  * end. The parser never throws on bad input: it returns what it could build plus errors.
- * It stops after {@value #MAX_ERRORS} errors or {@value #MAX_ELEMENTS} elements.
+ * It stops after {@value #MAX_ERRORS} errors, {@value #MAX_ELEMENTS} elements,
+ * {@value #MAX_INSTANTIATIONS} instantiations, {@value #MAX_COMPOUND_BYTES} bytes of compound
+ * bodies, or a configuration string longer than {@value #MAX_CONF_STRING} bytes after
+ * substitution: the same budgets as the clickos runtime, so exponential compounds and
+ * defines cannot exhaust memory.
  */
 public final class ClickParser {
 
-  public static final int MAX_ELEMENTS = 100_000;
+  public static final int MAX_ELEMENTS = 200_000;
+  /** Element instantiations (primitive or compound), against exponential compounds. */
+  public static final int MAX_INSTANTIATIONS = 50_000;
+  /** Longest configuration string after {@code $variable} substitution. */
+  public static final int MAX_CONF_STRING = 256 * 1024;
+  /** Compound body bytes lexed in all, against exponential compounds. */
+  public static final long MAX_COMPOUND_BYTES = 16L << 20;
   public static final int MAX_CONNECTIONS = 400_000;
   public static final int MAX_DEPTH = 32;
   public static final int MAX_ERRORS = 50;
@@ -109,6 +119,9 @@ public final class ClickParser {
   private ClickLexer lx;
   private Scope sc;
   private int anonCompounds;
+  private int instantiations;
+  private long compoundBytes;
+  private boolean substOverflow;
 
   private ClickParser() {}
 
@@ -282,6 +295,10 @@ public final class ClickParser {
         continue;
       }
       String val = substitute(a.substring(e).strip());
+      if (substOverflow) {
+        error(at, "define: value of $" + nm + " too long (limit " + MAX_CONF_STRING + " bytes)");
+        throw new Abort();
+      }
       sc.vars.putIfAbsent(nm, val);
     }
   }
@@ -328,6 +345,11 @@ public final class ClickParser {
           after = en;
         }
         String v = sc.var(text.substring(st, en));
+        if (v != null && o.length() + v.length() > MAX_CONF_STRING) {
+          substOverflow = true; // a chain of defines or formals could grow exponentially
+          i = after;
+          continue;
+        }
         o.append(v != null ? v : text.substring(i, after));
         i = after;
         continue;
@@ -544,7 +566,16 @@ public final class ClickParser {
 
   /** Instantiates a primitive or compound class as element {@code name} of this scope. */
   private Ref instantiate(String name, String cls, String rawConf, int line, boolean anon) {
+    if (++instantiations > MAX_INSTANTIATIONS) {
+      error(line, null, "configuration too large (more than " + MAX_INSTANTIATIONS + " element instantiations)");
+      throw new Abort();
+    }
     String conf = substitute(rawConf == null ? "" : rawConf);
+    if (substOverflow) {
+      error(line, null, "configuration string too long after $variable substitution (limit "
+          + MAX_CONF_STRING + " bytes)");
+      throw new Abort();
+    }
     Compound comp = sc.compound(cls);
     int depth = 0;
     while (comp != null && comp.alias() != null && depth++ < 16) {
@@ -555,6 +586,11 @@ public final class ClickParser {
     if (comp == null) {
       int i = addDecl(full, cls, conf, line, anon, 0, null);
       return new Ref(i, i);
+    }
+    compoundBytes += comp.body().length() + 16;
+    if (compoundBytes > MAX_COMPOUND_BYTES) {
+      error(line, null, "configuration too large (compound expansion exceeds " + MAX_COMPOUND_BYTES + " bytes)");
+      throw new Abort();
     }
     if (sc.depth + 1 > MAX_DEPTH) {
       error(line, null, "compound element nesting too deep (recursive elementclass '" + cls + "'?)");

@@ -232,7 +232,28 @@ class ClickParserTest {
     }
     sb.append("InfiniteSource -> C11 -> Discard;");
     ClickResult r = ClickParser.parse(sb.toString());
-    assertThat(r.errors()).anyMatch(e -> e.message().contains("too many elements"));
+    assertThat(r.errors()).extracting(ClickError::message)
+        .contains("configuration too large (more than 50000 element instantiations)");
+  }
+
+  @Test
+  void exponentialDefinesHitTheStringLimit() {
+    StringBuilder sb = new StringBuilder("define($A0 xx");
+    for (int i = 1; i < 40; i++) {
+      sb.append(", $A").append(i).append(" $A").append(i - 1).append("$A").append(i - 1);
+    }
+    sb.append(");\nPrint($A39) -> Discard;");
+    ClickResult r = ClickParser.parse(sb.toString());
+    assertThat(r.errors()).extracting(ClickError::render)
+        .containsExactly("config:1: define: value of $A18 too long (limit 262144 bytes)");
+    // the same through compound formals
+    StringBuilder c = new StringBuilder("elementclass C0 { $x | input -> Print($x) -> output }\n");
+    for (int i = 1; i < 30; i++) {
+      c.append("elementclass C").append(i).append(" { $x | input -> C").append(i - 1).append("($x$x) -> output }\n");
+    }
+    c.append("InfiniteSource -> C29(ab) -> Discard;");
+    assertThat(ClickParser.parse(c.toString()).errors()).extracting(ClickError::message)
+        .anyMatch(m -> m.startsWith("configuration string too long after $variable substitution"));
   }
 
   @Test
