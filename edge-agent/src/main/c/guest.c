@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 static long now_ms(void) {
@@ -20,8 +21,32 @@ static int dead_error(noxs_shell_t *s, const char *when, noxs_error_t *err) {
   return nx_fail(err, ECHILD, "guest died %s", when);
 }
 
+int nx_fds(noxs_shell_t *s, noxs_error_t *err) {
+  int want[3] = {3, 4, 5};
+  int *have[3] = {&s->page_fd, &s->kick_fd, &s->ack_fd};
+  for (int i = 0; i < 3; i++) {
+    if (*have[i] >= 0) continue;
+    *have[i] = (int) syscall(SYS_pidfd_getfd, s->pidfd, want[i], 0);
+    if (*have[i] < 0) return nx_fail(err, errno == ESRCH ? ECHILD : errno, "take guest fd %d back", want[i]);
+  }
+  return 0;
+}
+
+void nx_trim(noxs_shell_t *s) {
+  if (!s->trim) return;
+  int *fds[3] = {&s->page_fd, &s->kick_fd, &s->ack_fd};
+  for (int i = 0; i < 3; i++)
+    if (*fds[i] >= 0) {
+      close(*fds[i]);
+      *fds[i] = -1;
+    }
+  nx_nl_close(s->guest_nl);
+  s->guest_nl = NULL;
+}
+
 int nx_request(noxs_shell_t *s, uint32_t sysctl, int timeout_ms, noxs_error_t *err) {
   struct noxs_page_hdr *h = s->hdr;
+  if (nx_fds(s, err) < 0) return -1;
   __atomic_store_n(&h->sysctl, sysctl, __ATOMIC_RELEASE);
   uint32_t seq = __atomic_add_fetch(&h->sysctl_seq, 1, __ATOMIC_SEQ_CST);
   uint64_t one = 1;
@@ -138,6 +163,8 @@ int noxs_guest_boot(noxs_shell_t *s, const char *guest_id, uint64_t generation,
   s->hdr->bulk_len = 0;
   if (nx_request(s, NOXS_SYSCTL_BOOT, timeout_ms, err) < 0) return nx_wrap(err, "boot `%s`", guest_id);
   if (check_running(s, err) < 0) return nx_wrap(err, "boot `%s`", guest_id);
+  s->trim = 1;
+  nx_trim(s);
   return 0;
 }
 
@@ -148,6 +175,7 @@ int noxs_guest_restore(noxs_shell_t *s, const char *guest_id, uint64_t generatio
   if (blob_len < 0 || (uint64_t) blob_len > NOXS_BULK_MAX)
     return nx_fail(err, EINVAL, "restore: checkpoint of %lld bytes (limit %u)", (long long) blob_len, NOXS_BULK_MAX);
   if (write_config(s, guest_id, generation, config, err) < 0) return nx_wrap(err, "restore");
+  if (nx_fds(s, err) < 0) return nx_wrap(err, "restore");
   if (ftruncate(s->page_fd, NOXS_BULK_OFF + blob_len) < 0) return nx_fail(err, errno, "restore: size bulk area");
   int64_t off = 0;
   while (off < blob_len) {
@@ -158,6 +186,8 @@ int noxs_guest_restore(noxs_shell_t *s, const char *guest_id, uint64_t generatio
   s->hdr->bulk_len = (uint64_t) blob_len;
   if (nx_request(s, NOXS_SYSCTL_RESTORE, timeout_ms, err) < 0) return nx_wrap(err, "restore `%s`", guest_id);
   if (check_running(s, err) < 0) return nx_wrap(err, "restore `%s`", guest_id);
+  s->trim = 1;
+  nx_trim(s);
   return 0;
 }
 
@@ -165,7 +195,9 @@ int64_t noxs_guest_checkpoint(noxs_shell_t *s, int timeout_ms, noxs_error_t *err
   nx_clear(err);
   int st = noxs_shell_state(s);
   if (st != NOXS_STATE_RUNNING) return nx_fail(err, EBUSY, "checkpoint: guest is not running (state %d)", st);
-  if (nx_request(s, NOXS_SYSCTL_CHECKPOINT, timeout_ms, err) < 0) return nx_wrap(err, "checkpoint");
+  int rc = nx_request(s, NOXS_SYSCTL_CHECKPOINT, timeout_ms, err);
+  nx_trim(s);
+  if (rc < 0) return nx_wrap(err, "checkpoint");
   st = noxs_shell_state(s);
   if (st != NOXS_STATE_CHECKPOINTED) {
     char text[NOXS_RESULT_SIZE + 1];
@@ -179,13 +211,18 @@ int64_t noxs_guest_read_bulk(noxs_shell_t *s, uint8_t *buf, int64_t len, noxs_er
   nx_clear(err);
   int64_t want = (int64_t) s->hdr->bulk_len;
   if (want > len) want = len;
+  if (nx_fds(s, err) < 0) return nx_wrap(err, "read bulk area");
   int64_t off = 0;
   while (off < want) {
     ssize_t n = pread(s->page_fd, buf + off, want - off, NOXS_BULK_OFF + off);
-    if (n < 0) return nx_fail(err, errno, "read bulk area");
-    if (n == 0) return nx_fail(err, EIO, "bulk area shorter than bulk_len");
+    if (n <= 0) {
+      nx_fail(err, n < 0 ? errno : EIO, "read bulk area");
+      nx_trim(s);
+      return -1;
+    }
     off += n;
   }
+  nx_trim(s);
   return off;
 }
 
@@ -193,7 +230,9 @@ int noxs_guest_resume(noxs_shell_t *s, int timeout_ms, noxs_error_t *err) {
   nx_clear(err);
   int st = noxs_shell_state(s);
   if (st != NOXS_STATE_CHECKPOINTED) return nx_fail(err, EBUSY, "resume: guest is not checkpointed (state %d)", st);
-  if (nx_request(s, NOXS_SYSCTL_RESUME, timeout_ms, err) < 0) return nx_wrap(err, "resume");
+  int rc = nx_request(s, NOXS_SYSCTL_RESUME, timeout_ms, err);
+  nx_trim(s);
+  if (rc < 0) return nx_wrap(err, "resume");
   return check_running(s, err) < 0 ? nx_wrap(err, "resume") : 0;
 }
 
@@ -223,7 +262,9 @@ int noxs_guest_write_handler(noxs_shell_t *s, const char *handler, const char *v
   s->hdr->handler_len = (uint32_t) (hl + 1 + vl);
   s->hdr->result_len = 0;
   s->hdr->result_code = 0;
-  if (nx_request(s, NOXS_SYSCTL_WRITE_HANDLER, timeout_ms, err) < 0) return nx_wrap(err, "write handler `%s`", handler);
+  int rc = nx_request(s, NOXS_SYSCTL_WRITE_HANDLER, timeout_ms, err);
+  nx_trim(s);
+  if (rc < 0) return nx_wrap(err, "write handler `%s`", handler);
   if (s->hdr->result_code != 0) {
     char text[NOXS_RESULT_SIZE + 1];
     noxs_guest_result(s, text, sizeof text);
@@ -235,9 +276,11 @@ int noxs_guest_write_handler(noxs_shell_t *s, const char *handler, const char *v
 int noxs_guest_read_stats(noxs_shell_t *s, char *buf, int len, int timeout_ms, noxs_error_t *err) {
   nx_clear(err);
   if (len <= 0) return nx_fail(err, EINVAL, "stats buffer");
-  if (noxs_shell_state(s) == NOXS_STATE_RUNNING &&
-      nx_request(s, NOXS_SYSCTL_STATS, timeout_ms, err) < 0)
-    return nx_wrap(err, "stats");
+  if (noxs_shell_state(s) == NOXS_STATE_RUNNING && timeout_ms > 0) {
+    int rc = nx_request(s, NOXS_SYSCTL_STATS, timeout_ms, err);
+    nx_trim(s);
+    if (rc < 0) return nx_wrap(err, "stats");
+  }
   const char *area = (const char *) s->hdr + NOXS_STATS_OFF;
   for (int tries = 0; tries < 1000; tries++) { /* seqlock read */
     uint32_t a = __atomic_load_n(&s->hdr->stats_seq, __ATOMIC_ACQUIRE);

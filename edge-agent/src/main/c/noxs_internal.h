@@ -96,7 +96,13 @@ struct noxs_shell {
   int is_child;                /* we may waitid() it */
   uint64_t start_time;
   void *guest_nl;              /* rtnetlink socket in the guest's netns */
+  int trim;                    /* running guest: hold only the pidfd between requests */
 };
+/* a booted guest keeps only its pidfd open (the agent may not raise RLIMIT_NOFILE past
+ * 20000 here, and 8000 guests x 5 fds would not fit); page, kick and ack fds are taken
+ * back from the guest's fds 3, 4, 5 with pidfd_getfd for each request */
+int nx_fds(noxs_shell_t *s, noxs_error_t *err);
+void nx_trim(noxs_shell_t *s);
 
 int nx_request(noxs_shell_t *s, uint32_t sysctl, int timeout_ms, noxs_error_t *err);
 int nx_proc_start_time(pid_t pid, uint64_t *out);

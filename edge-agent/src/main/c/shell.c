@@ -467,6 +467,9 @@ int noxs_shell_adopt(const char *slot, int pid, uint64_t start_time, int nports,
   siginfo_t si;
   memset(&si, 0, sizeof si);
   s->is_child = waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+  int pst = noxs_shell_state(s);
+  s->trim = pst != NOXS_STATE_EMPTY && pst != NOXS_STATE_PREPARED;
+  nx_trim(s);
   *out = s;
   return 0;
 fail:

@@ -112,7 +112,7 @@ int noxs_guest_unpause(noxs_shell_t *s, noxs_error_t *err);
 /* Write handler "elem.handler" = value (sysctl WRITE_HANDLER). */
 int noxs_guest_write_handler(noxs_shell_t *s, const char *handler, const char *value,
                              int timeout_ms, noxs_error_t *err);
-/* Refreshes (sysctl STATS) and copies the stats area text; returns its length. */
+/* Refreshes (sysctl STATS; not with timeout_ms 0) and copies the stats area text; returns its length. */
 int noxs_guest_read_stats(noxs_shell_t *s, char *buf, int len, int timeout_ms,
                           noxs_error_t *err);
 /* The result area text (guest's last error) into buf; returns its length. */
