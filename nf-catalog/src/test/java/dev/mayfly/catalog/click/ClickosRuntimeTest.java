@@ -154,6 +154,16 @@ class ClickosRuntimeTest {
         "InfiniteSource -> f :: IPFilter(allow tcp,\n allow src host 10.0.0.300, deny all) -> Discard;",
         "fw :: FlowFirewall; InfiniteSource -> fw -> Discard;",
         "InfiniteSource -> fw :: FlowFirewall(CAPACITY 0) -> Discard; InfiniteSource -> [1]fw[1] -> Discard;");
+    StringBuilder defines = new StringBuilder("define($A0 xx");
+    StringBuilder compounds = new StringBuilder("elementclass C0 { $x | input -> Print($x) -> output }\n");
+    for (int i = 1; i < 30; i++) {
+      defines.append(", $A").append(i).append(" $A").append(i - 1).append("$A").append(i - 1);
+      compounds.append("elementclass C").append(i).append(" { $x | input -> C").append(i - 1)
+          .append("($x$x) -> output }\n");
+    }
+    bad = new ArrayList<>(bad);
+    bad.add(defines + ");\nPrint($A29) -> Discard;");
+    bad.add(compounds + "InfiniteSource -> C29(ab) -> Discard;");
     List<String> disagreements = new ArrayList<>();
     for (String cfg : bad) {
       ClickResult mine = ClickValidator.standard().check(cfg);
