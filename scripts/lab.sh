@@ -169,14 +169,14 @@ cmd_up() {
   log "lab up (state: $MAYFLY_LAB_DIR)"
 }
 
-stop_pid() { # pidfile
-  local f="$1" p
+stop_pid() { # pidfile [wait seconds]
+  local f="$1" wait_s="${2:-10}" p
   p="$(cat "$f" 2>/dev/null || true)"
   [[ -n "$p" ]] || { rm -f "$f"; return 0; }
   if kill -0 "$p" 2>/dev/null; then
     kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
     local t
-    for ((t = 0; t < 100; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for ((t = 0; t < wait_s * 10; t++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -186,7 +186,8 @@ cmd_down() {
   need_root
   local f
   # agents first (they destroy their guests on SIGTERM), then the servers
-  for f in "$MAYFLY_LAB_DIR"/pids/agent-*; do [[ -e "$f" ]] && stop_pid "$f"; done
+  # (an agent destroys its guests on SIGTERM: give it MAYFLY_LAB_AGENT_WAIT seconds, 60)
+  for f in "$MAYFLY_LAB_DIR"/pids/agent-*; do [[ -e "$f" ]] && stop_pid "$f" "${MAYFLY_LAB_AGENT_WAIT:-60}"; done
   for f in "$MAYFLY_LAB_DIR"/pids/*; do [[ -e "$f" ]] && stop_pid "$f"; done
   local ns p
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^mf-(core|edge-[ab]|ue[0-9]+)$' || true); do
