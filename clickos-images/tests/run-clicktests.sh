@@ -11,6 +11,25 @@ for a in "$@"; do
   if [ -d "$a" ]; then for f in "$a"/*.clicktest; do files+=("$f"); done; else files+=("$a"); fi
 done
 pass=0; fail=0; failed=()
+# wildmatch EXPECTED GOT: {{REGEX}} wildcards as in testie
+wildmatch() {
+  local -a e g
+  mapfile -t e < <(normalize "$1")
+  mapfile -t g < <(normalize "$2")
+  [ "${#e[@]}" -eq "${#g[@]}" ] || return 1
+  local i line rx rest lit pat
+  for ((i = 0; i < ${#e[@]}; i++)); do
+    line=${e[i]}; rx=""
+    while [[ "$line" == *"{{"*"}}"* ]]; do
+      lit=${line%%"{{"*}; rest=${line#*"{{"}; pat=${rest%%"}}"*}; line=${rest#*"}}"}
+      rx+=$(printf '%s' "$lit" | sed -e 's/[][\.^$*+?(){}|/]/\\&/g')
+      rx+="($pat)"
+    done
+    rx+=$(printf '%s' "$line" | sed -e 's/[][\.^$*+?(){}|/]/\\&/g')
+    [[ "${g[i]}" =~ ^${rx}$ ]] || return 1
+  done
+  return 0
+}
 normalize() { sed -e 's/[[:space:]]*$//' "$1" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; }
 for t in "${files[@]}"; do
   dir=$(mktemp -d /tmp/clicktest.XXXXXX)
@@ -36,18 +55,9 @@ for t in "${files[@]}"; do
       [ -f "$got" ] || { ok=0; why="$why missing $n"; continue; }
       exp="$dir/.expect.$n"
       if grep -q '{{' "$exp"; then
-        # wildcard comparison: build a line-by-line regex
-        if ! python3 - "$exp" "$got" <<'PY' 2>/dev/null
-import re,sys
-e=[l.rstrip() for l in open(sys.argv[1],errors='replace').read().rstrip('\n').split('\n')]
-g=[l.rstrip() for l in open(sys.argv[2],errors='replace').read().rstrip('\n').split('\n')]
-def rx(l):
-    parts=re.split(r'\{\{(.*?)\}\}',l); o=''
-    for i,p in enumerate(parts): o+= p if i%2 else re.escape(p)
-    return '^'+o+'$'
-sys.exit(0 if len(e)==len(g) and all(re.match(rx(a),b) for a,b in zip(e,g)) else 1)
-PY
-        then ok=0; why="$why $n differs"; fi
+        # wildcard comparison, line by line: text outside {{...}} is literal,
+        # inside is an extended regular expression (pure bash, no python)
+        if ! wildmatch "$exp" "$got"; then ok=0; why="$why $n differs"; fi
       else
         if ! diff <(normalize "$exp") <(normalize "$got") >"$dir/.diff.$n" 2>&1; then ok=0; why="$why $n differs"; fi
       fi
