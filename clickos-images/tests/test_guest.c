@@ -256,6 +256,26 @@ TEST(bad_config_fails_with_line) {
   guest_close(&g);
 }
 
+/* the device table maps config port names to interfaces: "access" -> lo */
+TEST(device_table_mapping) {
+  if (geteuid() != 0) { printf("skip device_table_mapping: AF_PACKET needs root\n"); return; }
+  Guest g;
+  CHECK(guest_start(&g) == 0);
+  g.h->ndev = 1;
+  g.h->devs[0].type = NOXS_DEV_NET;
+  g.h->devs[0].flags = NOXS_DEV_F_UP;
+  strcpy(g.h->devs[0].name, "access");
+  strcpy(g.h->devs[0].ifname, "lo");
+  set_config(&g, "FromDevice(access) -> c :: Counter -> Discard;\nIdle -> ToDevice(access);\n");
+  CHECK(request(&g, NOXS_SYSCTL_BOOT) == 0);
+  CHECK_EQ_INT(g.h->state, NOXS_STATE_RUNNING);
+  CHECK(request(&g, NOXS_SYSCTL_STATS) == 0);
+  CHECK(strstr(stats(&g), "c.count ") != NULL);
+  CHECK(request(&g, NOXS_SYSCTL_POWEROFF) == 0);
+  CHECK_EQ_INT(guest_wait(&g), 0);
+  guest_close(&g);
+}
+
 TEST(poweroff_before_boot) {
   Guest g;
   CHECK(guest_start(&g) == 0);
@@ -269,6 +289,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   RUN(boot_stats_write_checkpoint_restore);
   RUN(bad_config_fails_with_line);
+  RUN(device_table_mapping);
   RUN(poweroff_before_boot);
   DONE();
 }
