@@ -53,6 +53,8 @@ public final class OperationViews {
           fe.add(new FieldError(String.valueOf(m.get("field")), String.valueOf(m.get("message"))));
         }
         p.setErrors(fe);
+      } else {
+        p.setErrors(null); // omitted when empty
       }
       o.setError(p);
     }

@@ -287,9 +287,7 @@ public class ProblemAdvice {
     Problem p = new Problem(ApiProblem.TYPE_BASE + type, title, status.value());
     p.setDetail(detail);
     p.setInstance(req.getRequestURI());
-    if (errors != null && !errors.isEmpty()) {
-      p.setErrors(new ArrayList<>(errors));
-    }
+    p.setErrors(errors != null && !errors.isEmpty() ? new ArrayList<>(errors) : null); // omitted when empty
     return ResponseEntity.status(status).contentType(PROBLEM).body(p);
   }
 

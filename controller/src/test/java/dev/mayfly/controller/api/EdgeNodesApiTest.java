@@ -80,7 +80,7 @@ class EdgeNodesApiTest extends ApiTestBase {
   void unknownNodeIs404Problem() throws Exception {
     assertThatThrownBy(() -> nodesApi.getEdgeNode("ghost")).isInstanceOfSatisfying(ApiException.class, e -> {
       assertThat(e.getCode()).isEqualTo(404);
-      assertThat(problemOf(e)).contains("ghost");
+      assertThat(problemOf(e)).contains("ghost").contains("\"status\":404").doesNotContain("\"errors\"");
     });
     assertThat(call("POST", "/edge-nodes/ghost/cordon", null, null).statusCode()).isEqualTo(404);
     assertThat(call("POST", "/edge-nodes/ghost/uncordon", null, null).statusCode()).isEqualTo(404);
