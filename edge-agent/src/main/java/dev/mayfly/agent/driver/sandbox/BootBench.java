@@ -280,6 +280,9 @@ public final class BootBench {
       for (String br : bridges) {
         sh("ip", "link", "del", br);
       }
+      try (var files = Files.walk(state)) { // slot files are gone with their guests
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
 
     for (var e : lat.entrySet()) {
