@@ -2,7 +2,8 @@
 # Dashboard end-to-end test: a fresh `./mayfly up` (temporary MAYFLY_HOME, free ports),
 # then the Playwright suite ui/e2e/run.mjs in Debian's Chromium (playwright-core, no
 # downloaded browser). Screenshots of each page go to ui/target/screenshots/.
-# As root, a temporary bridge lets one guest reach RUNNING. Everything it starts or
+# As root, a temporary bridge and veth let an NF guest and a subscriber's firewall guest
+# reach RUNNING. Everything it starts or
 # creates is removed on exit. Last line: `ui_test: N passed, M failed`.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -33,6 +34,7 @@ NODE="uitest$$"
 NODE="${NODE:0:15}"
 LOG="$HOME_DIR/up.log"
 BRIDGE=""
+ATTACH=""
 UP_PID=""
 
 cleanup() {
@@ -42,6 +44,7 @@ cleanup() {
     kill -KILL "$UP_PID" 2>/dev/null || true
     wait "$UP_PID" 2>/dev/null || true
   fi
+  [[ -n "$ATTACH" ]] && ip link del "$ATTACH" 2>/dev/null
   [[ -n "$BRIDGE" ]] && ip link del "$BRIDGE" 2>/dev/null
   rm -rf "$HOME_DIR"
 }
@@ -51,7 +54,13 @@ if [[ $(id -u) -eq 0 ]] && command -v ip >/dev/null; then
   b="mfui$$"
   b="${b:0:15}"
   if ip link add "$b" type bridge 2>/dev/null && ip link set "$b" up; then BRIDGE="$b"; fi
+  # a subscriber attachment (one veth end; the firewall guest's access port is cross-connected to it)
+  a="mfua$$"
+  a="${a:0:15}"
+  if ip link add "$a" type veth peer name "mfub$$" 2>/dev/null && ip link set "$a" up; then ATTACH="$a"; fi
 fi
+# the firewall guests' core ports join our bridge (mayfly.firewall.core-bridge)
+[[ -n "$BRIDGE" ]] && export MAYFLY_FIREWALL_COREBRIDGE="$BRIDGE"
 
 MAYFLY_HOME="$HOME_DIR" MAYFLY_NODE_NAME="$NODE" \
   setsid ./mayfly up --port "$HTTP_PORT" --southbound-port "$SB_PORT" >"$LOG" 2>&1 < /dev/null &
@@ -77,7 +86,7 @@ echo "ui_test: controller on :$HTTP_PORT, agent $NODE READY after $((SECONDS - s
 rm -rf ui/target/screenshots
 cd ui
 MAYFLY_URL="http://127.0.0.1:$HTTP_PORT" MAYFLY_PASSWORD="$(cat "$HOME_DIR/admin-password")" \
-  MAYFLY_NODE="$NODE" MAYFLY_BRIDGE="$BRIDGE" CHROMIUM="$CHROMIUM" SCREENSHOTS="$ROOT/ui/target/screenshots" \
+  MAYFLY_NODE="$NODE" MAYFLY_BRIDGE="$BRIDGE" MAYFLY_ATTACHMENT="$ATTACH" CHROMIUM="$CHROMIUM" SCREENSHOTS="$ROOT/ui/target/screenshots" \
   timeout 300 node e2e/run.mjs
 rc=$?
 if ((rc == 124)); then

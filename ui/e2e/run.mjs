@@ -13,6 +13,7 @@ const PASSWORD = process.env.MAYFLY_PASSWORD ?? '';
 const SHOTS = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
 const BRIDGE = process.env.MAYFLY_BRIDGE ?? '';
 const NODE = process.env.MAYFLY_NODE ?? 'local';
+const ATTACH = process.env.MAYFLY_ATTACHMENT ?? '';
 const T = 20_000; // bound on waiting for one thing to appear; not a performance claim
 
 mkdirSync(SHOTS, { recursive: true });
@@ -205,6 +206,50 @@ test('a lost event stream says so and reconnects', async () => {
   expect(n === 2, `expected 2 intercepted stream requests, saw ${n}`);
 });
 
+const SUB = `imsi-0010100${String(process.pid).padStart(8, '0').slice(-8)}`;
+test('subscribers: create from the UI, API errors next to the field, policy rule errors next to the rule, firewall RUNNING', async () => {
+  const list = await apiCall('GET', '/subscribers?size=1');
+  if (list.status === 404) throw new Error('the subscribers API is not served by this controller');
+  await page.goto(`${BASE}/#/subscribers`);
+  await page.getByRole('heading', { level: 1, name: 'Subscribers' }).waitFor();
+  await page.getByText('Add a subscriber').click();
+  await page.getByLabel('Subscriber id (IMSI/SUPI)', { exact: true }).fill('12');
+  await page.getByLabel('UE IP address', { exact: true }).click();
+  const idHelp = await page.getByLabel('Subscriber id (IMSI/SUPI)', { exact: true }).getAttribute('aria-describedby');
+  expect(idHelp && /6-15 digits/.test((await page.locator(`#${idHelp}`).textContent()) ?? ''), 'no as-you-type error next to the id');
+  await page.getByLabel('Subscriber id (IMSI/SUPI)', { exact: true }).fill(SUB);
+  await page.getByLabel('UE IP address', { exact: true }).fill('10.99.0.7');
+  await page.getByLabel('Edge node', { exact: true }).selectOption(NODE);
+  await page.getByLabel('Attachment interface', { exact: true }).fill(ATTACH || 'mfui-none0');
+  await page.getByRole('button', { name: 'Create subscriber' }).click();
+  await page.getByText(`Created ${SUB}`).waitFor();
+  // the same id again: the API's 409 names the field, shown next to it
+  await page.getByRole('button', { name: 'Create subscriber' }).click();
+  await page.waitForFunction(() => document.getElementById('new-id')?.getAttribute('aria-invalid') === 'true'
+    || document.getElementById('new-ueIp')?.getAttribute('aria-invalid') === 'true');
+  await shot('10-subscribers');
+  await page.getByRole('searchbox').fill('10.99.0.7');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator(`tr[data-subscriber="${SUB}"]`).waitFor();
+  await page.getByRole('link', { name: SUB }).click();
+  await page.getByRole('heading', { level: 1, name: SUB }).waitFor();
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  const cidr = page.getByLabel('Rule 1 remote network');
+  await cidr.fill('10.0.0.1/33');
+  const d = await cidr.getAttribute('aria-describedby');
+  expect(d && /prefix length/.test((await page.locator(`#${d}`).textContent()) ?? ''), 'no error next to rule 1');
+  await shot('11-policy-error');
+  await cidr.fill('10.0.0.0/8');
+  await page.getByLabel('Rule 1 port from').fill('443');
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await page.getByText(/Saved as generation \d+/).waitFor();
+  if (ATTACH && BRIDGE) {
+    await page.getByLabel('Firewall state: RUNNING').waitFor({ timeout: 40_000 });
+    expect((await page.getByTestId('fw-node').textContent()) === NODE, 'firewall not shown on the node');
+  }
+  await shot('12-subscriber');
+});
+
 test('an expired credential leads back to sign-in', async () => {
   await page.evaluate(() => sessionStorage.setItem('mayfly.credential', btoa('admin:expired')));
   await page.goto(`${BASE}/#/operations`);
@@ -229,6 +274,7 @@ for (const t of tests) {
 }
 if (instanceId) await apiCall('DELETE', `/nf-instances/${instanceId}`).catch(() => {});
 await apiCall('DELETE', '/network-functions/e2e-bad').catch(() => {});
+await apiCall('DELETE', `/subscribers/${SUB}`).catch(() => {});
 if (consoleErrors.length) console.log(`page errors: ${consoleErrors.join(' | ')}`);
 await browser.close();
 console.log(`screenshots: ${SHOTS}`);
