@@ -3,7 +3,7 @@
 # (ARCHITECTURE §6, issue 5; docs/lab.md). Every name starts with mf- so that
 # `./mayfly clean-host` finds leftovers.
 #
-#   lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N]
+#   lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N (veths b0.. per edge)]
 #   lab.sh down            remove everything the lab created (also after a crash)
 #   lab.sh exec NAME CMD   run CMD in namespace mf-NAME (ue1, core, edge-a, ...)
 #   lab.sh status          what exists now
@@ -31,6 +31,7 @@ AGENT_JAR="$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-all.jar"
 CLICKOS_BIN="$ROOT/clickos-images/target/bin/clickos"
 EDGES=(a b)
 SERVER_IP=10.77.0.1
+SERVER_MAC=02:6d:66:00:00:01
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
@@ -78,7 +79,7 @@ cmd_up() {
   # core network + server host
   ip netns add mf-core
   quiet_ns mf-core
-  nsx mf-core ip link add br0 type bridge
+  nsx mf-core ip link add br0 address "$SERVER_MAC" type bridge   # fixed MAC: ports do not change it
   nsx mf-core ip addr add "$SERVER_IP/17" dev br0
   nsx mf-core ip link set br0 up
 
@@ -100,6 +101,9 @@ cmd_up() {
     nsx mf-core ip link set "to-$e" master br0 up
   done
 
+  # UEs get a static neighbour entry for the server: a mobile UE does not ARP (its PDU
+  # session is L3), and it keeps the kernel's ARP retry timers (1 s) out of what the tests
+  # and the benchmark measure when a firewall appears in the path
   local i ns
   for ((i = 1; i <= ues; i++)); do
     ns="mf-ue$i"
@@ -109,16 +113,18 @@ cmd_up() {
     nsx "$ns" ip link add eth0 type veth peer name "ue$i" netns "mf-edge-$e"
     nsx "$ns" ip addr add "$(ue_ip "$i")/17" dev eth0
     nsx "$ns" ip link set eth0 up
+    nsx "$ns" ip neigh replace "$SERVER_IP" lladdr "$SERVER_MAC" dev eth0 nud permanent
     nsx "mf-edge-$e" ip link set "ue$i" up
   done
 
-  if ((bulk > 0)); then # attachment interfaces for bulk provisioning (dummies, no UE behind)
+  if ((bulk > 0)); then # attachment interfaces for bulk provisioning (no UE behind: veth
+    # pairs with the peer left alone, since not every kernel has the dummy driver)
     local per=$(((bulk + 1) / 2)) f
     for e in "${EDGES[@]}"; do
       f="$MAYFLY_LAB_DIR/bulk-$e.batch"
       : >"$f"
       for ((i = 0; i < per; i++)); do
-        printf 'link add b%d type dummy\nlink set b%d up\n' "$i" "$i" >>"$f"
+        printf 'link add b%d type veth peer name bp%d\nlink set b%d up\nlink set bp%d up\n' "$i" "$i" "$i" "$i" >>"$f"
       done
       nsx "mf-edge-$e" ip -batch "$f"
     done

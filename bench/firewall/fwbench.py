@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Measurements of ./mayfly bench firewall (bench/firewall/run.sh starts the controller and
+the lab first). Writes bench/results/firewall.{json,md} in the BENCH.md format.
+
+  fwbench.py API PASSWORD RESULTS_DIR --ues N --bulk N --iperf-seconds S
+
+provision_to_forwarding: per UE, REST PUT of a policy (allow TCP 8080 to the server) until
+  a TCP connection from the UE's namespace to the server opens through the new firewall
+  (non-blocking connects every ~2 ms in the UE's network namespace).
+bulk_rate: one POST /subscriber-batches of N subscribers with policies across edge-a and
+  edge-b (attachments are veth ends b0..), until the batch reports every firewall
+  RUNNING.
+tcp_through_firewall_gbps / tcp_direct_gbps: iperf3 from ue1 to the server through its
+  firewall guest, then the same path with the attachment put straight on the core bridge.
+"""
+import base64
+import ctypes
+import errno
+import json
+import os
+import platform
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+
+CLONE_NEWNET = 0x40000000
+LIBC = ctypes.CDLL("libc.so.6", use_errno=True)
+SERVER = "10.77.0.1"
+
+
+class Api:
+    def __init__(self, base, password):
+        self.base = base
+        self.auth = "Basic " + base64.b64encode(("admin:" + password).encode()).decode()
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        req.add_header("Authorization", self.auth)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=600) as r:
+                raw = r.read()
+                return r.status, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+
+def in_netns(ns, fn):
+    """Runs fn() on a thread that joined network namespace mf-<ns>; returns its result."""
+    out = {}
+
+    def run():
+        fd = os.open("/run/netns/mf-" + ns, os.O_RDONLY)
+        try:
+            if LIBC.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns " + ns)
+        finally:
+            os.close(fd)
+        try:
+            out["v"] = fn()
+        except Exception as e:  # noqa: BLE001 - reported to the caller
+            out["e"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    if "e" in out:
+        raise out["e"]
+    return out["v"]
+
+
+def probe_until_open(port, deadline):
+    """In the current thread's netns: non-blocking connects until one succeeds; the time."""
+    while time.monotonic() < deadline:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            rc = s.connect_ex((SERVER, port))
+            if rc in (0, errno.EINPROGRESS):
+                _, w, _ = select.select([], [s], [], 0.002)
+                if w and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    return time.monotonic()
+        finally:
+            s.close()
+    return None
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = max(0, min(len(xs) - 1, int(round(p / 100.0 * len(xs) + 0.5)) - 1))
+    return xs[k]
+
+
+def lat(name, xs, unit="ms"):
+    return {"name": name, "unit": unit, "n": len(xs), "p50": round(pct(xs, 50), 3), "p90": round(pct(xs, 90), 3),
+            "p99": round(pct(xs, 99), 3), "max": round(max(xs), 3)}
+
+
+def policy():
+    return {"rules": [{"action": "ALLOW", "direction": "OUTBOUND", "protocol": "TCP", "remoteCidr": SERVER + "/32",
+                       "portFrom": 8080}, {"action": "ALLOW", "direction": "OUTBOUND", "protocol": "TCP",
+                                           "remoteCidr": SERVER + "/32", "portFrom": 5201}],
+            "defaultOutbound": "DENY", "defaultInbound": "DENY", "stateful": True}
+
+
+def wait_state(api, sub, want, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st, b = api.call("GET", "/subscribers/%s/policy" % sub)
+        if st == 200 and b["firewall"]["state"] == want:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def ue_edge(i):
+    return "edge-a" if i % 2 == 1 else "edge-b"
+
+
+def provision_to_forwarding(api, ues):
+    out, rest = [], []
+    for i in range(1, ues + 1):
+        sub = "0010200000%05d" % i
+        st, b = api.call("POST", "/subscribers", {"id": sub, "ueIp": "10.77.1.%d" % i, "edgeNode": ue_edge(i),
+                                                  "attachment": "ue%d" % i})
+        if st != 201:
+            raise SystemExit("create subscriber %s: %s %s" % (sub, st, b))
+
+        # the probe runs on a thread inside the UE's namespace; the REST call from here
+        result = {}
+        go = threading.Event()
+
+        def probe():
+            go.wait()
+            result["t2"] = probe_until_open(8080, time.monotonic() + 30)
+
+        th = threading.Thread(target=lambda: in_netns("ue%d" % i, probe))
+        th.start()
+        t0 = time.monotonic()
+        go.set()
+        st2, b2 = api.call("PUT", "/subscribers/%s/policy" % sub, policy())
+        t1 = time.monotonic()
+        th.join()
+        if st2 != 202:
+            raise SystemExit("PUT policy: %s %s" % (st2, b2))
+        t2 = result.get("t2")
+        if t2 is None:
+            print("[fwbench] ue%d: no forwarding within 30 s" % i, file=sys.stderr)
+            continue
+        out.append((t2 - t0) * 1000)
+        rest.append((t1 - t0) * 1000)
+    return out, rest
+
+
+def bulk(api, n):
+    per = (n + 1) // 2
+    items = []
+    for k in range(n):
+        e = "edge-a" if k % 2 == 0 else "edge-b"
+        idx = k // 2
+        ip = "10.77.%d.%d" % (16 + k // 250, 1 + k % 250)
+        items.append({"id": "00103%010d" % k, "ueIp": ip, "edgeNode": e, "attachment": "b%d" % idx,
+                      "policy": policy()})
+    assert per * 2 >= n
+    t0 = time.monotonic()
+    st, b = api.call("POST", "/subscriber-batches", {"atomic": True, "items": items})
+    t1 = time.monotonic()
+    if st != 202:
+        raise SystemExit("bulk: %s %s" % (st, json.dumps(b)[:2000]))
+    bid = b["id"]
+    last = None
+    while time.monotonic() - t0 < 1800:
+        st, b = api.call("GET", "/subscriber-batches/" + bid)
+        if b["state"] != "RUNNING":
+            break
+        if b["running"] != last:
+            last = b["running"]
+            print("[fwbench] bulk: %d/%d running after %.1f s" % (last, n, time.monotonic() - t0), file=sys.stderr)
+        time.sleep(0.25)
+    t2 = time.monotonic()
+    return {"state": b["state"], "running": b["running"], "failed": b["failed"], "accept_ms": (t1 - t0) * 1000,
+            "total_ms": (t2 - t0) * 1000,
+            "first_failures": [it for it in b["items"] if it["result"] == "FAILED"][:3]}
+
+
+def iperf(ns, seconds):
+    r = subprocess.run(["ip", "netns", "exec", "mf-" + ns, "iperf3", "-c", SERVER, "-p", "5201", "-t",
+                        str(seconds), "-J"], capture_output=True, text=True, timeout=seconds + 60)
+    if r.returncode != 0:
+        raise SystemExit("iperf3 in %s failed: %s %s" % (ns, r.stdout[-500:], r.stderr[-500:]))
+    j = json.loads(r.stdout)
+    return j["end"]["sum_received"]["bits_per_second"] / 1e9
+
+
+def main():
+    api_url, password, results = sys.argv[1], sys.argv[2], sys.argv[3]
+    args = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+    ues = int(args.get("--ues", "100"))
+    nbulk = int(args.get("--bulk", "10000"))
+    secs = int(args.get("--iperf-seconds", "5"))
+    quick = args.get("--quick", "0") == "1"
+    api = Api(api_url, password)
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    print("[fwbench] provision_to_forwarding over %d UEs ..." % ues, file=sys.stderr)
+    p2f, rest = provision_to_forwarding(api, ues)
+
+    print("[fwbench] tcp through the firewall of ue1 vs direct ...", file=sys.stderr)
+    through = iperf("ue1", secs)
+    sub1 = "0010200000%05d" % 1
+    api.call("DELETE", "/subscribers/%s/policy" % sub1)
+    if not wait_state(api, sub1, "NONE"):
+        raise SystemExit("ue1's firewall did not go away")
+    edge = "mf-" + ue_edge(1)
+    subprocess.run(["ip", "netns", "exec", edge, "ip", "link", "set", "ue1", "master", "mfcore0"], check=True)
+    try:
+        time.sleep(0.2)
+        direct = iperf("ue1", secs)
+    finally:
+        subprocess.run(["ip", "netns", "exec", edge, "ip", "link", "set", "ue1", "nomaster"], check=False)
+
+    print("[fwbench] bulk: %d subscribers with policies ..." % nbulk, file=sys.stderr)
+    b = bulk(api, nbulk)
+    rate = nbulk / (b["total_ms"] / 1000.0) if b["state"] == "SUCCEEDED" else 0.0
+
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) // (1024 * 1024)
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.split('"')
+    report = {
+        "bench": "firewall",
+        "started": started,
+        "host": {"cpus": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
+                 "java": java[1] if len(java) > 1 else "?"},
+        "params": {"ues": ues, "bulk_subscribers": nbulk, "iperf_seconds": secs, "quick": quick},
+        "metrics": [
+            lat("provision_to_forwarding", p2f),
+            lat("policy_put_response", rest),
+            {"name": "bulk_rate", "unit": "subscribers/s", "value": round(rate, 1)},
+            {"name": "bulk_total", "unit": "ms", "value": round(b["total_ms"], 1)},
+            {"name": "bulk_accept", "unit": "ms", "value": round(b["accept_ms"], 1)},
+            {"name": "tcp_through_firewall_gbps", "unit": "Gbit/s", "value": round(through, 3)},
+        ],
+        "peers": [{"name": "tcp_direct_gbps", "unit": "Gbit/s", "value": round(direct, 3)}],
+        "ratios": [{"name": "tcp_through_firewall_gbps/tcp_direct_gbps",
+                    "value": round(through / direct, 3) if direct else None}],
+        "notes": {"bulk_state": b["state"], "bulk_running": b["running"], "bulk_failed": b["failed"],
+                  "bulk_first_failures": b["first_failures"]},
+    }
+    os.makedirs(results, exist_ok=True)
+    with open(os.path.join(results, "firewall.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    m = report["metrics"]
+    md = ["# bench firewall", "", "started %s, host %s" % (started, json.dumps(report["host"])),
+          "params %s" % json.dumps(report["params"]), "",
+          "| metric | unit | n | p50 | p90 | p99 | max | value |", "|---|---|---|---|---|---|---|---|"]
+    for x in m + report["peers"]:
+        md.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            x["name"], x["unit"], x.get("n", ""), x.get("p50", ""), x.get("p90", ""), x.get("p99", ""),
+            x.get("max", ""), x.get("value", "")))
+    for r in report["ratios"]:
+        md.append("| %s | ratio | | | | | | %s |" % (r["name"], r["value"]))
+    md += ["", "bulk: state %s, %d running, %d failed" % (b["state"], b["running"], b["failed"]), ""]
+    with open(os.path.join(results, "firewall.md"), "w") as f:
+        f.write("\n".join(md))
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

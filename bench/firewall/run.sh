@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# ./mayfly bench firewall [--quick]: personal firewalls in the lab (docs/firewall.md).
+# Starts a controller (temporary MAYFLY_HOME) and the lab (scripts/lab.sh) with UEs and
+# bulk attachments, then bench/firewall/fwbench.py measures provision_to_forwarding,
+# bulk_rate and TCP throughput through a firewall vs the direct path. Writes
+# bench/results/firewall.{json,md}. Needs root. --quick: 20 UEs, 1000 bulk subscribers,
+# 3 s iperf3 (same metric names).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+[[ $(id -u) -eq 0 ]] || { echo "[bench firewall] needs root (network namespaces)" >&2; exit 1; }
+
+UES=100 BULK=10000 SECS=5 QUICK=0
+while (($#)); do
+  case "$1" in
+    --quick) UES=20 BULK=1000 SECS=3 QUICK=1; shift ;;
+    --ues) UES="$2"; shift 2 ;;
+    --bulk) BULK="$2"; shift 2 ;;
+    *) echo "[bench firewall] unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
+  echo "[bench firewall] a lab is running (./mayfly lab down first)" >&2; exit 1
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+WORK="$(mktemp -d /tmp/mf-bench-fw.XXXXXX)"
+export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL="${MAYFLY_LAB_POOL:-32}"
+export MAYFLY_LAB_SLOTS=$((BULK / 2 + UES + 64))
+HP="$(free_port)"; SP="$(free_port)"; PW="bench-$RANDOM$RANDOM"
+CPID=""
+cleanup() {
+  trap - EXIT INT TERM
+  MAYFLY_LAB_AGENT_WAIT=300 bash "$ROOT/scripts/lab.sh" down || true
+  if [[ -n "$CPID" ]]; then
+    kill -TERM "$CPID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$CPID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$WORK/log" "$ROOT/bench/results"
+echo "[bench firewall] controller (MAYFLY_HOME=$WORK) ..." >&2
+java -jar controller/target/mayfly-controller.jar --server.port="$HP" --mayfly.southbound.port="$SP" \
+  --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
+  --logging.level.dev.mayfly=WARN \
+  >"$WORK/log/controller.log" 2>&1 &
+CPID=$!
+for _ in $(seq 1 600); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
+  kill -0 "$CPID" 2>/dev/null || { tail -30 "$WORK/log/controller.log" >&2; exit 1; }
+  sleep 0.5
+done
+echo "[bench firewall] lab: $UES UEs, $BULK bulk attachments ..." >&2
+bash scripts/lab.sh up --ues "$UES" --southbound-port "$SP" --bulk-attachments "$BULK"
+python3 bench/firewall/fwbench.py "http://127.0.0.1:$HP/api/v1" "$PW" "$ROOT/bench/results" \
+  --ues "$UES" --bulk "$BULK" --iperf-seconds "$SECS" --quick "$QUICK"
+echo "[bench firewall] wrote bench/results/firewall.json and firewall.md" >&2
