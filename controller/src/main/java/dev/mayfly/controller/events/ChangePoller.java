@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import org.springframework.stereotype.Component;
 
 /**
@@ -43,6 +44,7 @@ public class ChangePoller {
   private final ChangeDiff<Operation> operationDiff = new ChangeDiff<>("operation", null, o -> o.getId().toString());
   private ScheduledExecutorService timer;
   private long ticks;
+  private boolean primed;
 
   public ChangePoller(EdgeNodesApi nodes, NfInstancesApi instances, OperationsApi operations, EventHub hub,
       @Value("${mayfly.events.poll-interval:1s}") java.time.Duration interval) {
@@ -51,6 +53,25 @@ public class ChangePoller {
     this.operations = operations;
     this.hub = hub;
     this.intervalMs = Math.max(50, interval.toMillis());
+  }
+
+  /**
+   * Opens a stream with the snapshots primed first, under the same lock as {@link #tick}:
+   * every change made after the client saw "hello" is then reported (priming in the first
+   * tick, up to one interval later, would swallow changes made in between).
+   */
+  synchronized SseEmitter openStream() {
+    if (!primed) {
+      try {
+        pollOnce();
+        primed = true;
+      } catch (RuntimeException e) {
+        log.warn("event poll failed: {}", e.toString());
+      }
+    }
+    SseEmitter e = hub.open();
+    ensureRunning();
+    return e;
   }
 
   synchronized void ensureRunning() {
@@ -64,16 +85,19 @@ public class ChangePoller {
     }
   }
 
-  private void tick() {
+  private synchronized void tick() {
     try {
       if (hub.listeners() == 0) {
         // nobody listens: forget the snapshots, the next listener starts from a fresh one
         nodeDiff.reset();
         instanceDiff.reset();
         operationDiff.reset();
+        primed = false;
         return;
       }
-      pollOnce().forEach(hub::publish);
+      List<MayflyEvent> events = pollOnce();
+      primed = true;
+      events.forEach(hub::publish);
       if (++ticks % Math.max(1, 15_000 / intervalMs) == 0) {
         hub.keepAlive();
       }

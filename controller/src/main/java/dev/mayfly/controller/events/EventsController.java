@@ -19,8 +19,6 @@ public class EventsController {
 
   @GetMapping(path = "/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   public SseEmitter events() {
-    SseEmitter e = hub.open();
-    poller.ensureRunning();
-    return e;
+    return poller.openStream();
   }
 }

@@ -267,6 +267,13 @@ public class ProblemAdvice {
         "the change conflicts with existing data (concurrent update or reference in use)", List.of(), req);
   }
 
+  /** The client of a streaming (SSE) response went away, or the stream timed out: nothing to answer. */
+  @ExceptionHandler({org.springframework.web.context.request.async.AsyncRequestNotUsableException.class,
+      org.springframework.web.context.request.async.AsyncRequestTimeoutException.class})
+  void asyncEnded(Exception e, HttpServletRequest req) {
+    log.debug("async request {} ended: {}", req.getRequestURI(), e.toString());
+  }
+
   @ExceptionHandler(Exception.class)
   ResponseEntity<Problem> unexpected(Exception e, HttpServletRequest req) throws Exception {
     if (e instanceof org.springframework.web.ErrorResponse er && er.getStatusCode().is4xxClientError()) {
