@@ -371,6 +371,13 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
     nx_host_ifname(host, slot, i);
     snprintf(peer, sizeof peer, "eth%d", i);
     if (nx_nl_ipv6_quiet(NULL, host, err) < 0 || nx_nl_ipv6_quiet(s->guest_nl, peer, err) < 0) goto kill;
+    /* IPv6 off on the host end: an IPv6-enabled device adds an ff00::/8 route to the
+     * host's table, and every link up/down walks that table (fib6_ifup / rt6_sync_down:
+     * fib6_clean_all) - O(guests) per boot and per destroy. One /proc/sys write. */
+    char p6[96];
+    snprintf(p6, sizeof p6, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host);
+    noxs_error_t e6;
+    if (nx_write_file(p6, "1", &e6) < 0 && e6.status != ENOENT) { *err = e6; goto kill; }
   }
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];
