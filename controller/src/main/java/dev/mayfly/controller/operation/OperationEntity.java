@@ -19,7 +19,7 @@ import java.util.UUID;
 @Table(name = "operation")
 public class OperationEntity {
 
-  public enum Type { INSTANTIATE, TERMINATE, DRAIN }
+  public enum Type { INSTANTIATE, TERMINATE, DRAIN, HANDOVER, MIGRATE }
 
   public enum State {
     PENDING, RUNNING, SUCCEEDED, FAILED, ROLLED_BACK;
@@ -29,7 +29,7 @@ public class OperationEntity {
     }
   }
 
-  public enum ResourceType { NF_INSTANCE, EDGE_NODE }
+  public enum ResourceType { NF_INSTANCE, EDGE_NODE, SUBSCRIBER }
 
   @Id
   private UUID id;

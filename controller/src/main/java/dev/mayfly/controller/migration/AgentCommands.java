@@ -1,0 +1,142 @@
+package dev.mayfly.controller.migration;
+
+import dev.mayfly.controller.southbound.AgentGateway;
+import dev.mayfly.controller.southbound.SouthboundListener;
+import dev.mayfly.southbound.v1.Command;
+import dev.mayfly.southbound.v1.CommandResult;
+import dev.mayfly.southbound.v1.GuestEvent;
+import dev.mayfly.southbound.v1.GuestReport;
+import dev.mayfly.southbound.v1.Heartbeat;
+import dev.mayfly.southbound.v1.Register;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * Request/response over the southbound for the migration steps: sends a command with a fresh
+ * id and blocks until the agent's {@code CommandResult} with that id arrives, the timeout
+ * passes, or the agent disconnects (a killed agent fails its outstanding calls at once).
+ * Only results of commands sent through here are consumed; everything else is ignored.
+ */
+@Component
+public class AgentCommands implements SouthboundListener {
+
+  /** A failed call: the agent answered not-ok, did not answer in time, or is gone. */
+  public static class CommandFailedException extends Exception {
+    private final String errorCode;
+
+    public CommandFailedException(String errorCode, String message) {
+      super(message);
+      this.errorCode = errorCode;
+    }
+
+    public String errorCode() {
+      return errorCode;
+    }
+  }
+
+  private record Pending(String node, CompletableFuture<CommandResult> future) {}
+
+  private final ObjectProvider<AgentGateway> gateways;
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private volatile Duration connectWait = Duration.ofSeconds(20);
+
+  public AgentCommands(ObjectProvider<AgentGateway> gateways) {
+    this.gateways = gateways;
+  }
+
+  /** How long a call waits for a node's agent to (re)connect before failing (restart-resume). */
+  public void connectWait(Duration d) {
+    this.connectWait = d;
+  }
+
+  /**
+   * Sends {@code cmd} (its command_id is used as given) to {@code node} and waits for the result.
+   *
+   * @throws CommandFailedException not connected, timeout, disconnect, or a result with ok=false
+   */
+  public CommandResult call(String node, Command cmd, Duration timeout)
+      throws CommandFailedException, InterruptedException {
+    return call(node, cmd, timeout, connectWait);
+  }
+
+  /** {@link #call(String, Command, Duration)} waiting at most {@code connectWait} for the agent. */
+  public CommandResult call(String node, Command cmd, Duration timeout, Duration connectWait)
+      throws CommandFailedException, InterruptedException {
+    AgentGateway g = gateways.getIfAvailable();
+    if (g == null) {
+      throw new CommandFailedException("UNREACHABLE", "no southbound gateway");
+    }
+    long waitUntil = System.nanoTime() + connectWait.toNanos();
+    while (!g.isConnected(node)) {
+      if (System.nanoTime() > waitUntil) {
+        throw new CommandFailedException("UNREACHABLE", "the agent of node " + node + " is not connected");
+      }
+      Thread.sleep(50);
+    }
+    CompletableFuture<CommandResult> f = new CompletableFuture<>();
+    pending.put(cmd.getCommandId(), new Pending(node, f));
+    try {
+      if (!g.send(node, cmd)) {
+        throw new CommandFailedException("UNREACHABLE", "the agent of node " + node + " is not connected");
+      }
+      CommandResult r;
+      try {
+        r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new CommandFailedException("TIMEOUT", cmd.getActionCase().name().toLowerCase() + " on node " + node
+            + ": no answer within " + timeout.toMillis() + " ms");
+      } catch (ExecutionException e) {
+        throw new CommandFailedException("UNREACHABLE", e.getCause().getMessage());
+      }
+      if (!r.getOk()) {
+        throw new CommandFailedException(r.getErrorCode(), cmd.getActionCase().name().toLowerCase() + " on node "
+            + node + " failed: " + r.getErrorCode() + (r.getErrorMessage().isEmpty() ? "" : ": " + r.getErrorMessage()));
+      }
+      return r;
+    } finally {
+      pending.remove(cmd.getCommandId());
+    }
+  }
+
+  /** Commands sent and not yet answered (for tests). */
+  public int outstanding() {
+    return pending.size();
+  }
+
+  @Override
+  public void commandResult(String nodeName, CommandResult result) {
+    Pending p = pending.get(result.getCommandId());
+    if (p != null && p.node().equals(nodeName)) {
+      p.future().complete(result);
+    }
+  }
+
+  @Override
+  public void agentDisconnected(String nodeName, String reason) {
+    pending.values().forEach(p -> {
+      if (p.node().equals(nodeName)) {
+        p.future().completeExceptionally(new IllegalStateException(
+            "the agent of node " + nodeName + " disconnected (" + reason + ")"));
+      }
+    });
+  }
+
+  @Override
+  public void agentRegistered(String nodeName, Register register) {}
+
+  @Override
+  public void heartbeat(String nodeName, Heartbeat heartbeat) {}
+
+  @Override
+  public void guestEvent(String nodeName, GuestEvent event) {}
+
+  @Override
+  public void guestReport(String nodeName, GuestReport report) {}
+}

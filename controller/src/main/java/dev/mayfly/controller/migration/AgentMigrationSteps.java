@@ -1,0 +1,191 @@
+package dev.mayfly.controller.migration;
+
+import dev.mayfly.controller.migration.AgentCommands.CommandFailedException;
+import dev.mayfly.migration.flow.MigrationContext;
+import dev.mayfly.migration.flow.MigrationSteps;
+import dev.mayfly.southbound.v1.CancelMigration;
+import dev.mayfly.southbound.v1.CheckpointGuest;
+import dev.mayfly.southbound.v1.Command;
+import dev.mayfly.southbound.v1.CommandResult;
+import dev.mayfly.southbound.v1.DestroyGuest;
+import dev.mayfly.southbound.v1.ExpectMigration;
+import dev.mayfly.southbound.v1.GuestSpec;
+import dev.mayfly.southbound.v1.MigrateOut;
+import dev.mayfly.southbound.v1.PauseGuest;
+import dev.mayfly.southbound.v1.RestoreMigrated;
+import dev.mayfly.southbound.v1.UnpauseGuest;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's {@link MigrationSteps}: each phase is one southbound command to the source or
+ * target agent, awaited with a timeout ({@link AgentCommands}). The checkpoint never passes
+ * through the controller: the source agent keeps it ({@code CheckpointGuest{migration_id}}) and
+ * streams it to the target agent's data-plane address ({@code MigrateOut}, mutual TLS, the
+ * {@code migration/} transfer protocol) with a one-time token the target got in
+ * {@code ExpectMigration}; the target restores it ({@code RestoreMigrated}).
+ *
+ * <p>Generations: the migration reserved {@code base+1 .. base+10} of the guest's command
+ * generations (the row's generation was raised by 10 when it started), so every command here is
+ * newer than what the agent applied before and older than anything the provisioner sends after.
+ * Source: pause +1, checkpoint +2, migrate-out +3, unpause +4, destroy +5. Target: expect +1,
+ * restore +2, cancel +5, destroy +6. A repeated step (controller restart) repeats the same
+ * (generation, action), which the agent answers from memory.
+ *
+ * <p>What "moving the traffic" means is given by the caller ({@link TrafficMover}): for a
+ * personal firewall it rewrites the subscriber's edge node and attachment and the firewall
+ * guest's row in one transaction (the target guest's {@code access} port was cross-connected to
+ * the attachment on the target node by the restore).
+ */
+public class AgentMigrationSteps implements MigrationSteps {
+  private static final Logger log = LoggerFactory.getLogger(AgentMigrationSteps.class);
+
+  /** Timeouts of the steps. */
+  public record Timeouts(Duration command, Duration transfer, Duration compensationConnectWait) {
+    public static Timeouts defaults() {
+      return new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(5));
+    }
+  }
+
+  /** The traffic switch of one migration and its undo; both idempotent. */
+  public interface TrafficMover {
+    void toTarget(MigrationContext ctx) throws Exception;
+
+    void toSource(MigrationContext ctx) throws Exception;
+  }
+
+  private final AgentCommands agents;
+  private final long base;
+  private final Supplier<GuestSpec> targetSpec;
+  private final Supplier<String> targetAddress;
+  private final TrafficMover traffic;
+  private final Timeouts t;
+  private final String token = UUID.randomUUID().toString() + UUID.randomUUID();
+
+  public AgentMigrationSteps(AgentCommands agents, long baseGeneration, Supplier<GuestSpec> targetSpec,
+      Supplier<String> targetAddress, TrafficMover traffic, Timeouts timeouts) {
+    this.agents = agents;
+    this.base = baseGeneration;
+    this.targetSpec = targetSpec;
+    this.targetAddress = targetAddress;
+    this.traffic = traffic;
+    this.t = timeouts;
+  }
+
+  private Command.Builder cmd(MigrationContext ctx, long plus) {
+    return Command.newBuilder().setCommandId(UUID.randomUUID().toString()).setGuestId(ctx.guestId())
+        .setGeneration(base + plus);
+  }
+
+  private CommandResult call(String node, Command c, Duration timeout) throws Exception {
+    return agents.call(node, c, timeout);
+  }
+
+  @Override
+  public void prepareTarget(MigrationContext ctx) throws Exception {
+    call(ctx.targetNode(), cmd(ctx, 1).setExpectMigration(ExpectMigration.newBuilder()
+        .setMigrationId(ctx.migrationId()).setToken(token)
+        .setTimeoutMs((int) (t.transfer().toMillis() + t.command().toMillis() * 4))).build(), t.command());
+  }
+
+  @Override
+  public void pauseSource(MigrationContext ctx) throws Exception {
+    try {
+      call(ctx.sourceNode(), cmd(ctx, 1).setPause(PauseGuest.getDefaultInstance()).build(), t.command());
+    } catch (CommandFailedException e) {
+      if (!"INVALID_STATE".equals(e.errorCode()) || !e.getMessage().contains("already paused")) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void checkpoint(MigrationContext ctx) throws Exception {
+    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 2).setCheckpoint(CheckpointGuest.newBuilder()
+        .setMigrationId(ctx.migrationId())).build(), t.command());
+    ctx.attributes().put("checkpointBytes", Long.toString(r.getCheckpointBytes()));
+  }
+
+  @Override
+  public void transfer(MigrationContext ctx) throws Exception {
+    String addr = targetAddress.get();
+    if (addr == null || addr.isBlank()) {
+      throw new IllegalStateException("node " + ctx.targetNode() + " has no data-plane address");
+    }
+    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 3).setMigrateOut(MigrateOut.newBuilder()
+        .setMigrationId(ctx.migrationId()).setToken(token).setTargetAddress(addr)).build(), t.transfer());
+    ctx.attributes().put("transferredBytes", Long.toString(r.getCheckpointBytes()));
+  }
+
+  @Override
+  public void restoreTarget(MigrationContext ctx) throws Exception {
+    call(ctx.targetNode(), cmd(ctx, 2).setRestoreMigrated(RestoreMigrated.newBuilder().setSpec(targetSpec.get())
+        .setMigrationId(ctx.migrationId()).setTimeoutMs((int) t.transfer().toMillis())).build(),
+        t.transfer().plus(t.command()));
+  }
+
+  @Override
+  public void moveTraffic(MigrationContext ctx) throws Exception {
+    traffic.toTarget(ctx);
+  }
+
+  /**
+   * Nothing to send: the agent's restore starts the guest running (the sandbox driver boots the
+   * restored graph straight away), so downtime ends when the traffic points at it.
+   */
+  @Override
+  public void resumeTarget(MigrationContext ctx) {}
+
+  @Override
+  public void destroySource(MigrationContext ctx) throws Exception {
+    try {
+      call(ctx.sourceNode(), cmd(ctx, 5).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
+    } catch (CommandFailedException e) {
+      if (!"NOT_FOUND".equals(e.errorCode())) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void discardTarget(MigrationContext ctx) throws Exception {
+    Duration wait = t.compensationConnectWait();
+    try {
+      agents.call(ctx.targetNode(), cmd(ctx, 5).setCancelMigration(CancelMigration.newBuilder()
+          .setMigrationId(ctx.migrationId()).setReason("migration rolled back")).build(), t.command(), wait);
+      agents.call(ctx.targetNode(), cmd(ctx, 6).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command(),
+          wait);
+    } catch (CommandFailedException e) {
+      if ("NOT_FOUND".equals(e.errorCode())) {
+        return;
+      }
+      if ("UNREACHABLE".equals(e.errorCode()) || "TIMEOUT".equals(e.errorCode())) {
+        // the target agent is gone: its guest report after a restart lists the restored guest,
+        // which no subscriber owns there, and the provisioner destroys it
+        log.warn("{}: target not reachable for the discard ({}); left to the agent's guest report", ctx,
+            e.getMessage());
+        return;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void resumeSource(MigrationContext ctx) throws Exception {
+    try {
+      call(ctx.sourceNode(), cmd(ctx, 4).setUnpause(UnpauseGuest.getDefaultInstance()).build(), t.command());
+    } catch (CommandFailedException e) {
+      if (!"INVALID_STATE".equals(e.errorCode()) || !e.getMessage().contains("is not paused")) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void restoreTrafficToSource(MigrationContext ctx) throws Exception {
+    traffic.toSource(ctx);
+  }
+}
