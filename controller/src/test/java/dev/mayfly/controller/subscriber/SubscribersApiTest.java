@@ -27,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -49,6 +50,14 @@ class SubscribersApiTest extends ApiTestBase {
     api = new SubscribersApi(client);
     registerNode("edge-a");
     registerNode("edge-b");
+  }
+
+  /** Leave nothing behind that the provisioner could act on in other test classes (shared context). */
+  @AfterEach
+  void tearDown() throws Exception {
+    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
+    assertThat(provisioner.awaitIdle(10_000)).isTrue();
+    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
   }
 
   static SubscriberCreate sub(String id, String ip, String node, String att) {
