@@ -125,6 +125,20 @@ test('cordon the node with confirmation and see it change; uncordon', async () =
   await page.getByLabel('Node status: READY').waitFor();
 });
 
+test('drain asks first and says in words why it could not move an instance', async () => {
+  await page.goto(`${BASE}/#/nodes/${NODE}`);
+  await page.getByLabel('Node status: READY').waitFor();
+  await page.getByRole('button', { name: 'Drain', exact: true }).click();
+  await page.getByRole('alertdialog').getByText('re-placed on another node').waitFor();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Drain', exact: true }).click();
+  // one node only: the instance created above has nowhere to go, so the DRAIN fails and says why
+  await page.getByTestId('action-result').getByText(/Drain (failed|succeeded)/).waitFor();
+  await shot('04-node-drain-result');
+  await page.getByRole('button', { name: 'Uncordon', exact: true }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Uncordon', exact: true }).click();
+  await page.getByLabel('Node status: READY').waitFor();
+});
+
 test('a change made elsewhere arrives over the event stream', async () => {
   await page.goto(`${BASE}/#/nodes/${NODE}`);
   await page.getByLabel('Node status: READY').waitFor();

@@ -51,7 +51,10 @@ export function NodePage({ id }: { id: string }) {
         store.upsertNode(n);
         setResult({
           ok: op.state !== 'FAILED',
-          text: op.state === 'FAILED' ? `Drain failed: ${op.error?.detail ?? op.error?.title ?? 'see the operation'}` : `Drain ${op.state.toLowerCase()}.`,
+          text:
+            op.state === 'FAILED'
+              ? `Drain failed: ${op.error?.detail ?? op.error?.title ?? 'see the operation'}${op.error?.errors?.length ? ` (${op.error.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : ''}`
+              : `Drain ${op.state.toLowerCase()}.`,
         });
       } else {
         const n = action === 'cordon' ? await api.cordon(id) : await api.uncordon(id);

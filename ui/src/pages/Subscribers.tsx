@@ -38,7 +38,7 @@ export function SubscribersPage() {
   return (
     <section aria-labelledby="subs-h">
       <h1 id="subs-h" tabIndex={-1}>Subscribers</h1>
-      <form role="search" onSubmit={search} className="search-row" aria-label="Find subscribers">
+      <form onSubmit={search} className="search-row" aria-label="Find subscribers">
         <label htmlFor="sub-q">Subscriber id (or its beginning) or UE IP address</label>
         <div className="inline">
           <input id="sub-q" type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="imsi-00101… or 10.45.0.7" />
