@@ -185,11 +185,41 @@ TEST(adopt_and_crash) {
   return 0;
 }
 
+TEST(xconnect_bridge_is_made_and_removed) {
+  if (getuid() != 0) SKIP("needs root");
+  noxs_error_t e;
+  CHECK_OK(init_host(&e), &e);
+  nx_nl_link_del("mftxa", &e);
+  CHECK_OK(nx_nl_veth_create("mftxa", "mftxb", getpid(), &e), &e); /* the "subscriber" link */
+  noxs_shell_t *s;
+  CHECK_OK(noxs_shell_prepare("tsh5", 1, 0, 100, 0, 3000, &s, &e), &e);
+  CHECK_OK(noxs_shell_port_attach(s, 0, "access", NULL, NULL, "mftxa", &e), &e);
+  int br = (int) if_nametoindex("mbtsh5x0");
+  CHECK(br > 0);
+  char p[128], buf[32];
+  snprintf(p, sizeof p, "/sys/class/net/mftxa/master/ifindex");
+  CHECK(nx_read_file(p, buf, sizeof buf, &e) > 0 && atoi(buf) == br);
+  snprintf(p, sizeof p, "/sys/class/net/mftsh5h0/master/ifindex");
+  CHECK(nx_read_file(p, buf, sizeof buf, &e) > 0 && atoi(buf) == br);
+  CHECK(noxs_shell_port_attach(s, 0, "access", NULL, "x", "y", &e) < 0 && strstr(e.msg, "exclusive"));
+  CHECK(noxs_shell_port_attach(s, 0, "access", NULL, NULL, "mfnosuch", &e) < 0 && e.status == ENODEV);
+  pid_t pid = noxs_shell_pid(s);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  CHECK(if_nametoindex("mbtsh5x0") == 0);
+  CHECK(if_nametoindex("mftxa") > 0); /* released, not deleted */
+  snprintf(p, sizeof p, "/sys/class/net/mftxa/master");
+  struct stat st;
+  CHECK(stat(p, &st) < 0);
+  CHECK_OK(nx_nl_link_del("mftxa", &e), &e);
+  (void) pid;
+  return 0;
+}
+
 int main(void) {
   if (getuid() == 0) { /* leftovers of an earlier failed run */
     noxs_error_t e;
     if (init_host(&e) == 0)
-      for (int i = 1; i <= 4; i++) {
+      for (int i = 1; i <= 5; i++) {
         char slot[8];
         snprintf(slot, sizeof slot, "tsh%d", i);
         noxs_slot_cleanup(slot, 2, &e);
@@ -198,5 +228,6 @@ int main(void) {
   RUN(lifecycle_forwarding_pause_checkpoint);
   RUN(rejected_config_reports_line);
   RUN(adopt_and_crash);
+  RUN(xconnect_bridge_is_made_and_removed);
   HARNESS_END("test_shell");
 }
