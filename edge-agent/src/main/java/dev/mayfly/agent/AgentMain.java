@@ -1,5 +1,6 @@
 package dev.mayfly.agent;
 
+import dev.mayfly.agent.cli.NodeCliServer;
 import dev.mayfly.agent.driver.DriverContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,9 +58,25 @@ public final class AgentMain {
       System.out.println(line);
       System.out.flush();
     });
+    // the node CLI (mayfly-agent guest ..., list, pool) for an operator on this node
+    NodeCliServer cli = null;
+    if (driver.available()) {
+      try {
+        cli = new NodeCliServer(driver.driver(), driver.pool().orElse(null),
+            cfg.stateDir().resolve("agent.sock")).start();
+        log.info("node CLI on {}", cli.socket());
+      } catch (IOException e) {
+        log.warn("node CLI: cannot listen on {}: {}", cfg.stateDir().resolve("agent.sock"),
+            e.getMessage());
+      }
+    }
+    final NodeCliServer cliServer = cli;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping agent");
+      if (cliServer != null) {
+        cliServer.close();
+      }
       agent.close();
       stopped.countDown();
     }, "agent-shutdown"));
