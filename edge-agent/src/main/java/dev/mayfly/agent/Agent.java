@@ -21,6 +21,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import dev.mayfly.agent.migration.AgentMigrations;
+import dev.mayfly.agent.migration.AgentTls;
+import dev.mayfly.migration.transfer.TransferOptions;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -156,6 +159,7 @@ public final class Agent implements AutoCloseable {
             cfg.controllerHost(), cfg.controllerPort());
         Enroller.enroll(cfg, creds, group);
       }
+      startMigrations();
       SslContext ssl = SslContextBuilder.forClient()
           .keyManager(creds.privateKey(), creds.certificate())
           .trustManager(creds.ca())
@@ -399,6 +403,29 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  // ---- migration (issue 6) -------------------------------------------------------------
+
+  private volatile AgentMigrations migrations;
+
+  /** Once enrolled: the migration receiver on --data-plane-address (agent-to-agent mutual TLS). */
+  private void startMigrations() {
+    if (migrations != null || cfg.dataPlaneAddress() == null || cfg.dataPlaneAddress().isBlank()) {
+      return;
+    }
+    try {
+      AgentMigrations m = AgentMigrations.start(cfg.nodeName(),
+          AgentTls.server(creds.certFile(), creds.keyFile(), creds.caFile()),
+          node -> AgentTls.client(creds.certFile(), creds.keyFile(), creds.caFile(), node),
+          cfg.dataPlaneAddress(), TransferOptions.defaults());
+      migrations = m;
+      dispatcher.migrations(m);
+      log.info("migration receiver listening on {}", cfg.dataPlaneAddress());
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot start the migration receiver on {}: {} (migrations to this node will fail)",
+          cfg.dataPlaneAddress(), e.getMessage());
+    }
+  }
+
   // ---- shutdown ------------------------------------------------------------------------
 
   /** Disconnects and releases resources; guests keep running unless configured otherwise. */
@@ -413,6 +440,10 @@ public final class Agent implements AutoCloseable {
       ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     control.shutdownNow();
+    AgentMigrations m = migrations;
+    if (m != null) {
+      m.close();
+    }
     if (cfg.destroyGuestsOnExit() && driver.available()) {
       for (GuestInfo g : driver.driver().list()) {
         try {

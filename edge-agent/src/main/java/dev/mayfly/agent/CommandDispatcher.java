@@ -6,6 +6,7 @@ import dev.mayfly.agent.driver.GuestException;
 import dev.mayfly.agent.driver.GuestInfo;
 import dev.mayfly.agent.driver.GuestSpec;
 import dev.mayfly.agent.driver.Shell;
+import dev.mayfly.agent.migration.AgentMigrations;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
 import dev.mayfly.southbound.v1.GuestState;
@@ -44,6 +45,7 @@ public final class CommandDispatcher {
   private final Executor workers;
   private final BootStats bootStats;
   private final Map<String, GuestRecord> guests = new ConcurrentHashMap<>();
+  private volatile AgentMigrations migrations; // null: no data-plane address, no migrations
 
   private static final class GuestRecord {
     CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
@@ -60,6 +62,11 @@ public final class CommandDispatcher {
 
   public CommandDispatcher(LoadedDriver loaded, Executor workers) {
     this(loaded, workers, new BootStats());
+  }
+
+  /** Enables the migration actions (issue 6); see {@link AgentMigrations}. */
+  public void migrations(AgentMigrations m) {
+    this.migrations = m;
   }
 
   /** Queues {@code cmd}; {@code reply} gets exactly one result (on a worker thread). */
@@ -140,6 +147,25 @@ public final class CommandDispatcher {
   private void apply(Command cmd, CommandResult.Builder out) throws GuestException {
     GuestDriver d = loaded.driver();
     String id = cmd.getGuestId();
+    if (AgentMigrations.isMigration(cmd)) { // issue 6: ExpectMigration, MigrateOut, ...
+      AgentMigrations m = migrations;
+      if (m == null) {
+        throw new GuestException(GuestException.Code.UNSUPPORTED,
+            "this agent has no --data-plane-address and takes no part in migrations");
+      }
+      m.apply(cmd, d, new AgentMigrations.Specs() {
+        @Override
+        public GuestSpec spec(dev.mayfly.southbound.v1.GuestSpec s) {
+          return ProtoMapping.spec(id, cmd.getGeneration(), s);
+        }
+
+        @Override
+        public Optional<Shell> shell(GuestSpec spec) {
+          return takeShell(spec);
+        }
+      }, out);
+      return;
+    }
     switch (cmd.getActionCase()) {
       case CREATE -> {
         Optional<GuestInfo> existing = d.inspect(id);

@@ -116,7 +116,8 @@ public class AgentMigrationSteps implements MigrationSteps {
       throw new IllegalStateException("node " + ctx.targetNode() + " has no data-plane address");
     }
     CommandResult r = call(ctx.sourceNode(), cmd(ctx, 3).setMigrateOut(MigrateOut.newBuilder()
-        .setMigrationId(ctx.migrationId()).setToken(token).setTargetAddress(addr)).build(), t.transfer());
+        .setMigrationId(ctx.migrationId()).setToken(token).setTargetAddress(addr)
+        .setTargetNode(ctx.targetNode())).build(), t.transfer());
     ctx.attributes().put("transferredBytes", Long.toString(r.getCheckpointBytes()));
   }
 
