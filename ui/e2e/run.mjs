@@ -7,6 +7,9 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const BASE = (process.env.MAYFLY_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const PASSWORD = process.env.MAYFLY_PASSWORD ?? '';
@@ -46,8 +49,24 @@ async function apiCall(method, path, body) {
 function expect(cond, message) {
   if (!cond) throw new Error(message);
 }
+// axe-core (WCAG 2 A/AA rules) runs on every page a screenshot is taken of; serious and
+// critical findings fail the last test.
+const a11y = [];
+let axePages = 0;
+async function axeCheck(name) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  axePages++;
+  found.forEach((f) => a11y.push(`${name}: ${f}`));
+}
 async function shot(name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  if (!name.startsWith('failed')) await axeCheck(name);
 }
 
 const tests = [];
@@ -272,6 +291,11 @@ test('an expired credential leads back to sign-in', async () => {
   await shot('09-signed-out');
 });
 
+test('no serious accessibility violations on the pages above (axe-core, WCAG 2 A/AA)', async () => {
+  expect(axePages >= 10, `axe ran on only ${axePages} pages`);
+  expect(a11y.length === 0, `${a11y.length} finding(s):\n  ${a11y.join('\n  ')}`);
+});
+
 let passed = 0;
 let failed = 0;
 for (const t of tests) {
@@ -282,7 +306,7 @@ for (const t of tests) {
     console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
   } catch (e) {
     failed++;
-    console.log(`FAIL ${t.name}: ${(e && e.message ? e.message : String(e)).split('\n')[0]}`);
+    console.log(`FAIL ${t.name}: ${(e && e.message ? e.message : String(e)).split('\n').slice(0, 15).join('\n')}`);
     await shot(`failed-${passed + failed}`).catch(() => {});
   }
 }
