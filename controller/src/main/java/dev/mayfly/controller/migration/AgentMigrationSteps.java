@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>Generations: the migration reserved {@code base+1 .. base+10} of the guest's command
  * generations (the row's generation was raised by 10 when it started), so every command here is
  * newer than what the agent applied before and older than anything the provisioner sends after.
- * Source: pause +1, checkpoint +2, migrate-out +3, unpause +4, destroy +5. Target: expect +1,
- * restore +2, cancel +5, destroy +6. A repeated step (controller restart) repeats the same
+ * Source: open the transfer +1, pause +2, checkpoint +3, migrate-out +4, unpause +5, destroy +6.
+ * Target: expect +1, restore +2, cancel +5, destroy +6. PREPARE_TARGET also has the source open
+ * its TLS connection to the target ({@code MigrateOut{open_only}}), so connect, handshake and
+ * HELLO stay out of the downtime. A repeated step (controller restart) repeats the same
  * (generation, action), which the agent answers from memory.
  *
  * <p>What "moving the traffic" means is given by the caller ({@link TrafficMover}): for a
@@ -89,12 +91,23 @@ public class AgentMigrationSteps implements MigrationSteps {
     call(ctx.targetNode(), cmd(ctx, 1).setExpectMigration(ExpectMigration.newBuilder()
         .setMigrationId(ctx.migrationId()).setToken(token)
         .setTimeoutMs((int) (t.transfer().toMillis() + t.command().toMillis() * 4))).build(), t.command());
+    call(ctx.sourceNode(), cmd(ctx, 1).setMigrateOut(MigrateOut.newBuilder().setMigrationId(ctx.migrationId())
+        .setToken(token).setTargetAddress(address(ctx)).setTargetNode(ctx.targetNode()).setOpenOnly(true)).build(),
+        t.command());
+  }
+
+  private String address(MigrationContext ctx) {
+    String addr = targetAddress.get();
+    if (addr == null || addr.isBlank()) {
+      throw new IllegalStateException("node " + ctx.targetNode() + " has no data-plane address");
+    }
+    return addr;
   }
 
   @Override
   public void pauseSource(MigrationContext ctx) throws Exception {
     try {
-      call(ctx.sourceNode(), cmd(ctx, 1).setPause(PauseGuest.getDefaultInstance()).build(), t.command());
+      call(ctx.sourceNode(), cmd(ctx, 2).setPause(PauseGuest.getDefaultInstance()).build(), t.command());
     } catch (CommandFailedException e) {
       if (!"INVALID_STATE".equals(e.errorCode()) || !e.getMessage().contains("already paused")) {
         throw e;
@@ -104,18 +117,15 @@ public class AgentMigrationSteps implements MigrationSteps {
 
   @Override
   public void checkpoint(MigrationContext ctx) throws Exception {
-    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 2).setCheckpoint(CheckpointGuest.newBuilder()
+    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 3).setCheckpoint(CheckpointGuest.newBuilder()
         .setMigrationId(ctx.migrationId())).build(), t.command());
     ctx.attributes().put("checkpointBytes", Long.toString(r.getCheckpointBytes()));
   }
 
   @Override
   public void transfer(MigrationContext ctx) throws Exception {
-    String addr = targetAddress.get();
-    if (addr == null || addr.isBlank()) {
-      throw new IllegalStateException("node " + ctx.targetNode() + " has no data-plane address");
-    }
-    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 3).setMigrateOut(MigrateOut.newBuilder()
+    String addr = address(ctx);
+    CommandResult r = call(ctx.sourceNode(), cmd(ctx, 4).setMigrateOut(MigrateOut.newBuilder()
         .setMigrationId(ctx.migrationId()).setToken(token).setTargetAddress(addr)
         .setTargetNode(ctx.targetNode())).build(), t.transfer());
     ctx.attributes().put("transferredBytes", Long.toString(r.getCheckpointBytes()));
@@ -143,7 +153,7 @@ public class AgentMigrationSteps implements MigrationSteps {
   @Override
   public void destroySource(MigrationContext ctx) throws Exception {
     try {
-      call(ctx.sourceNode(), cmd(ctx, 5).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
+      call(ctx.sourceNode(), cmd(ctx, 6).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
     } catch (CommandFailedException e) {
       if (!"NOT_FOUND".equals(e.errorCode())) {
         throw e;
@@ -177,7 +187,7 @@ public class AgentMigrationSteps implements MigrationSteps {
   @Override
   public void resumeSource(MigrationContext ctx) throws Exception {
     try {
-      call(ctx.sourceNode(), cmd(ctx, 4).setUnpause(UnpauseGuest.getDefaultInstance()).build(), t.command());
+      call(ctx.sourceNode(), cmd(ctx, 5).setUnpause(UnpauseGuest.getDefaultInstance()).build(), t.command());
     } catch (CommandFailedException e) {
       if (!"INVALID_STATE".equals(e.errorCode()) || !e.getMessage().contains("is not paused")) {
         throw e;

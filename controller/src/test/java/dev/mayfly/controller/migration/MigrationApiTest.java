@@ -202,9 +202,12 @@ class MigrationApiTest extends ApiTestBase {
 
     // the commands, per node, in order, with the token and the target's data-plane address
     assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED");
-    assertThat(actions("edge-a")).containsExactly("PAUSE", "CHECKPOINT", "MIGRATE_OUT", "DESTROY");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "DESTROY");
     Command expect = gateway.sentTo("edge-b").stream().filter(Command::hasExpectMigration).findFirst().orElseThrow();
-    Command out = gateway.sentTo("edge-a").stream().filter(Command::hasMigrateOut).findFirst().orElseThrow();
+    Command open = gateway.sentTo("edge-a").stream().filter(Command::hasMigrateOut).findFirst().orElseThrow();
+    assertThat(open.getMigrateOut().getOpenOnly()).as("connection opened ahead of the pause").isTrue();
+    Command out = gateway.sentTo("edge-a").stream().filter(c -> c.hasMigrateOut() && !c.getMigrateOut().getOpenOnly())
+        .findFirst().orElseThrow();
     Command restore = gateway.sentTo("edge-b").stream().filter(Command::hasRestoreMigrated).findFirst()
         .orElseThrow();
     Command ckpt = gateway.sentTo("edge-a").stream().filter(Command::hasCheckpoint).findFirst().orElseThrow();
@@ -312,7 +315,7 @@ class MigrationApiTest extends ApiTestBase {
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
     assertThat(o.getError().getDetail()).contains("RESTORE_TARGET failed").contains("CRC32C mismatch");
     assertThat(o.getError().getTitle()).contains("still runs on edge-a");
-    assertThat(actions("edge-a")).containsExactly("PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
     assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED", "CANCEL_MIGRATION",
         "DESTROY");
     assertThat(o.getPhases()).extracting(OperationPhase::getName).contains("compensate:RESUME_SOURCE",
@@ -329,7 +332,7 @@ class MigrationApiTest extends ApiTestBase {
   @Test
   void targetAgentKilledMidTransferLeavesTheSourceRunning() throws Exception {
     script = (n, c) -> {
-      if (c.hasMigrateOut()) {
+      if (c.hasMigrateOut() && !c.getMigrateOut().getOpenOnly()) {
         // the target agent dies while the checkpoint streams: its connection drops, and the
         // source's sender reports the broken stream
         gateway.disconnect("edge-b");
@@ -342,7 +345,7 @@ class MigrationApiTest extends ApiTestBase {
     Operation o = awaitFinal(accepted(handover(SUB, "{\"targetNode\":\"edge-b\",\"attachment\":\"ue1b\"}")));
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
     assertThat(o.getError().getDetail()).contains("TRANSFER failed").contains("closed the connection");
-    assertThat(actions("edge-a")).containsExactly("PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
     assertThat(subscriberNode()).isEqualTo("edge-a/ue1");
     assertThat(guestNode()).isEqualTo("edge-a/ue1");
   }

@@ -12,6 +12,7 @@ import dev.mayfly.migration.checkpoint.CheckpointReader;
 import dev.mayfly.migration.checkpoint.CheckpointWriter;
 import dev.mayfly.migration.transfer.MigrationReceiver;
 import dev.mayfly.migration.transfer.MigrationSender;
+import dev.mayfly.migration.transfer.OpenTransfer;
 import dev.mayfly.migration.transfer.TransferOptions;
 import dev.mayfly.migration.transfer.TransferResult;
 import dev.mayfly.southbound.v1.Command;
@@ -67,6 +68,7 @@ public final class AgentMigrations implements AutoCloseable {
   private final Map<String, MigrationSender> senders = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<byte[]>> expected = new ConcurrentHashMap<>();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final Map<String, OpenTransfer> opened = new ConcurrentHashMap<>();
   private final String nodeName;
 
   private AgentMigrations(String nodeName, MigrationReceiver receiver, ClientTls clientTls, TransferOptions o) {
@@ -146,6 +148,26 @@ public final class AgentMigrations implements AutoCloseable {
       }
       case MIGRATE_OUT -> {
         var m = cmd.getMigrateOut();
+        if (m.getOpenOnly()) { // ahead of the pause: TCP + TLS + HELLO out of the downtime
+          HostPort hp = HostPort.parse(m.getTargetAddress(), "target_address");
+          try {
+            OpenTransfer ot = sender(m.getTargetNode()).open(hp.host(), hp.port(), m.getMigrationId(), m.getToken())
+                .get(options.connectTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
+            OpenTransfer prev = opened.put(m.getMigrationId(), ot);
+            if (prev != null) {
+              prev.abort("replaced by a new connection");
+            }
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new GuestException(Code.INTERNAL, "migrate_out interrupted");
+          } catch (ExecutionException ex) {
+            throw new GuestException(Code.INTERNAL, "connection to " + m.getTargetAddress() + " failed: "
+                + ex.getCause().getMessage());
+          } catch (TimeoutException ex) {
+            throw new GuestException(Code.INTERNAL, "connection to " + m.getTargetAddress() + " timed out");
+          }
+          return;
+        }
         Held h = held.get(m.getMigrationId());
         if (h == null) {
           throw new GuestException(Code.INVALID_STATE, "migrate_out: no checkpoint of migration "
@@ -153,9 +175,11 @@ public final class AgentMigrations implements AutoCloseable {
         }
         HostPort hp = HostPort.parse(m.getTargetAddress(), "target_address");
         MigrationSender sender = sender(m.getTargetNode());
+        OpenTransfer ot = opened.remove(m.getMigrationId());
         TransferResult r;
         try {
-          r = sender.send(hp.host(), hp.port(), m.getMigrationId(), m.getToken(), h.bytes())
+          r = (ot != null ? ot.send(h.bytes())
+              : sender.send(hp.host(), hp.port(), m.getMigrationId(), m.getToken(), h.bytes()))
               .get(options.transferTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException ex) {
           Thread.currentThread().interrupt();
@@ -237,6 +261,10 @@ public final class AgentMigrations implements AutoCloseable {
           receiver.cancel(mig, cmd.getCancelMigration().getReason());
         }
         held.remove(mig);
+        OpenTransfer ot = opened.remove(mig);
+        if (ot != null) {
+          ot.abort(cmd.getCancelMigration().getReason());
+        }
       }
       default -> throw new GuestException(Code.UNSUPPORTED, "not a migration action: " + cmd.getActionCase());
     }
@@ -297,6 +325,7 @@ public final class AgentMigrations implements AutoCloseable {
       return;
     }
     expected.values().forEach(f -> f.cancel(true));
+    opened.values().forEach(o -> o.abort("agent shutting down"));
     senders.values().forEach(MigrationSender::close);
     receiver.close();
   }
