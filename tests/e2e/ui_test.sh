@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Dashboard end-to-end test: a fresh `./mayfly up` (temporary MAYFLY_HOME, free ports),
+# Dashboard end-to-end test: a fresh `./mayfly up` (or `--lab` with UI_TEST_LAB=1;
+# temporary MAYFLY_HOME, free ports),
 # then the Playwright suite ui/e2e/run.mjs in Debian's Chromium (playwright-core, no
 # downloaded browser). Screenshots of each page go to ui/target/screenshots/.
 # As root, a temporary bridge and veth let an NF guest and a subscriber's firewall guest
@@ -50,7 +51,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ $(id -u) -eq 0 ]] && command -v ip >/dev/null; then
+# UI_TEST_LAB=1: the lab (two edge nodes in network namespaces, UEs, a core server;
+# needs root and no other lab running, its namespace names are fixed). Default: plain
+# `./mayfly up` (one local agent), which is what `./mayfly test` runs.
+LAB=0
+if [[ "${UI_TEST_LAB:-0}" == 1 ]]; then
+  [[ $(id -u) -eq 0 && -f scripts/lab.sh ]] || summary_fail "UI_TEST_LAB=1 needs root and scripts/lab.sh"
+  ip netns list 2>/dev/null | grep -qE '^mf-' && summary_fail "UI_TEST_LAB=1: another lab is running (./mayfly lab down)"
+  LAB=1
+fi
+UP_ARGS=(--port "$HTTP_PORT" --southbound-port "$SB_PORT")
+NODES="$NODE"
+UE_IP=""
+if ((LAB)); then
+  UP_ARGS+=(--lab)
+  NODE="edge-a"
+  NODES="edge-a,edge-b"
+  BRIDGE_FOR_NF="mfcore0"   # the core bridge inside each edge node's namespace
+  ATTACH_NAME="ue1"         # UE 1's attachment on edge-a
+  UE_IP="10.77.1.1"
+  export MAYFLY_LAB_UES=2 MAYFLY_LAB_DIR="$HOME_DIR/lab"
+elif [[ $(id -u) -eq 0 ]] && command -v ip >/dev/null; then
   b="mfui$$"
   b="${b:0:15}"
   if ip link add "$b" type bridge 2>/dev/null && ip link set "$b" up; then BRIDGE="$b"; fi
@@ -61,9 +82,11 @@ if [[ $(id -u) -eq 0 ]] && command -v ip >/dev/null; then
 fi
 # the firewall guests' core ports join our bridge (mayfly.firewall.core-bridge)
 [[ -n "$BRIDGE" ]] && export MAYFLY_FIREWALL_COREBRIDGE="$BRIDGE"
+BRIDGE_FOR_NF="${BRIDGE_FOR_NF:-$BRIDGE}"
+ATTACH_NAME="${ATTACH_NAME:-$ATTACH}"
 
 MAYFLY_HOME="$HOME_DIR" MAYFLY_NODE_NAME="$NODE" \
-  setsid ./mayfly up --port "$HTTP_PORT" --southbound-port "$SB_PORT" >"$LOG" 2>&1 < /dev/null &
+  setsid ./mayfly up "${UP_ARGS[@]}" >"$LOG" 2>&1 < /dev/null &
 UP_PID=$!
 
 ready=0
@@ -74,21 +97,32 @@ while ((SECONDS - start < 180)); do
     summary_fail "./mayfly up exited early"
   fi
   if [[ -f "$HOME_DIR/admin-password" ]]; then
-    body="$(curl -fsS -u "admin:$(cat "$HOME_DIR/admin-password")" \
-      "http://127.0.0.1:$HTTP_PORT/api/v1/edge-nodes/$NODE" 2>/dev/null || true)"
-    if [[ "$body" == *'"status":"READY"'* ]]; then ready=1; break; fi
+    all=1
+    for n in ${NODES//,/ }; do
+      body="$(curl -fsS -u "admin:$(cat "$HOME_DIR/admin-password")" \
+        "http://127.0.0.1:$HTTP_PORT/api/v1/edge-nodes/$n" 2>/dev/null || true)"
+      [[ "$body" == *'"status":"READY"'* ]] || all=0
+    done
+    if ((all)); then ready=1; break; fi
   fi
   sleep 0.5
 done
-((ready)) || { cat "$LOG" >&2; summary_fail "agent '$NODE' not READY within 180 s"; }
-echo "ui_test: controller on :$HTTP_PORT, agent $NODE READY after $((SECONDS - start)) s${BRIDGE:+, bridge $BRIDGE}" >&2
+((ready)) || { cat "$LOG" >&2; summary_fail "edge node(s) $NODES not READY within 180 s"; }
+echo "ui_test: controller on :$HTTP_PORT, $( ((LAB)) && echo "lab, " )node(s) $NODES READY after $((SECONDS - start)) s${BRIDGE_FOR_NF:+, bridge $BRIDGE_FOR_NF}" >&2
 
-rm -rf ui/target/screenshots
+rm -rf ui/target/screenshots ui/target/ui-test-logs
 cd ui
 MAYFLY_URL="http://127.0.0.1:$HTTP_PORT" MAYFLY_PASSWORD="$(cat "$HOME_DIR/admin-password")" \
-  MAYFLY_NODE="$NODE" MAYFLY_BRIDGE="$BRIDGE" MAYFLY_ATTACHMENT="$ATTACH" CHROMIUM="$CHROMIUM" SCREENSHOTS="$ROOT/ui/target/screenshots" \
+  MAYFLY_NODE="$NODE" MAYFLY_NODES="$NODES" MAYFLY_BRIDGE="$BRIDGE_FOR_NF" MAYFLY_ATTACHMENT="$ATTACH_NAME" MAYFLY_UE_IP="$UE_IP" CHROMIUM="$CHROMIUM" SCREENSHOTS="$ROOT/ui/target/screenshots" \
   timeout 300 node e2e/run.mjs
 rc=$?
+if ((rc != 0)); then
+  # keep the logs of a failed run next to the screenshots
+  mkdir -p "$ROOT/ui/target/ui-test-logs"
+  cp -r "$HOME_DIR/log" "$ROOT/ui/target/ui-test-logs/" 2>/dev/null
+  [[ -d "$HOME_DIR/lab/log" ]] && cp -r "$HOME_DIR/lab/log" "$ROOT/ui/target/ui-test-logs/lab" 2>/dev/null
+  echo "ui_test: logs in ui/target/ui-test-logs/" >&2
+fi
 if ((rc == 124)); then
   echo "ui_test: FAIL: the Playwright suite did not finish within 300 s" >&2
   echo "ui_test: 0 passed, 1 failed"

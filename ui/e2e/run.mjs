@@ -17,6 +17,8 @@ const SHOTS = resolve(process.env.SCREENSHOTS ?? 'target/screenshots');
 const BRIDGE = process.env.MAYFLY_BRIDGE ?? '';
 const NODE = process.env.MAYFLY_NODE ?? 'local';
 const ATTACH = process.env.MAYFLY_ATTACHMENT ?? '';
+const NODES = (process.env.MAYFLY_NODES || NODE).split(',');
+const UE_IP = process.env.MAYFLY_UE_IP || '10.99.0.7';
 const T = 20_000; // bound on waiting for one thing to appear; not a performance claim
 
 mkdirSync(SHOTS, { recursive: true });
@@ -81,12 +83,11 @@ test('wrong password is refused with a message', async () => {
   await shot('01-sign-in-error');
 });
 
-test('sign in and see the node READY on the overview, live', async () => {
+test(`sign in and see ${NODES.length === 1 ? 'the node' : `all ${NODES.length} edge nodes`} READY on the overview, live`, async () => {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  const card = page.locator(`article[data-node="${NODE}"]`);
-  await card.locator('[data-status="READY"]').waitFor();
+  for (const n of NODES) await page.locator(`article[data-node="${n}"] [data-status="READY"]`).waitFor();
   await page.locator('[data-conn="live"]').waitFor();
   // heartbeats arrive over the event stream and feed the chart
   await page.waitForFunction(
@@ -251,7 +252,7 @@ test('subscribers: create from the UI, API errors next to the field, policy rule
   const idHelp = await page.getByLabel('Subscriber id (IMSI/SUPI)', { exact: true }).getAttribute('aria-describedby');
   expect(idHelp && /6-15 digits/.test((await page.locator(`#${idHelp}`).textContent()) ?? ''), 'no as-you-type error next to the id');
   await page.getByLabel('Subscriber id (IMSI/SUPI)', { exact: true }).fill(SUB);
-  await page.getByLabel('UE IP address', { exact: true }).fill('10.99.0.7');
+  await page.getByLabel('UE IP address', { exact: true }).fill(UE_IP);
   await page.getByLabel('Edge node', { exact: true }).selectOption(NODE);
   await page.getByLabel('Attachment interface', { exact: true }).fill(ATTACH || 'mfui-none0');
   await page.getByRole('button', { name: 'Create subscriber' }).click();
@@ -261,7 +262,7 @@ test('subscribers: create from the UI, API errors next to the field, policy rule
   await page.waitForFunction(() => document.getElementById('new-id')?.getAttribute('aria-invalid') === 'true'
     || document.getElementById('new-ueIp')?.getAttribute('aria-invalid') === 'true');
   await shot('10-subscribers');
-  await page.getByRole('searchbox').fill('10.99.0.7');
+  await page.getByRole('searchbox').fill(UE_IP);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator(`tr[data-subscriber="${SUB}"]`).waitFor();
   await page.getByRole('link', { name: SUB }).click();
