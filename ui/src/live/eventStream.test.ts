@@ -89,6 +89,35 @@ describe('event stream reconnect state', () => {
     expect(statuses[1]).toMatchObject({ kind: 'reconnecting', reason: 'HTTP 503' });
   });
 
+  it('reconnects a stream that went silent (no keep-alive)', async () => {
+    const statuses: StreamStatus[] = [];
+    const enc = new TextEncoder();
+    const s = new EventStream({
+      url: '/x',
+      headers: () => ({}),
+      onEvent: () => {},
+      onStatus: (st) => statuses.push(st),
+      // hello, then nothing and no end: a connection lost without FIN/RST
+      fetchImpl: (async (_u: string, init: RequestInit) =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(c) {
+              c.enqueue(enc.encode('event: hello\ndata: {}\n\n'));
+              init.signal?.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+            },
+          }),
+          { status: 200 },
+        )) as typeof fetch,
+      schedule: () => 0,
+      idleTimeoutMs: 100,
+    });
+    s.start();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(statuses.map((x) => x.kind)).toEqual(['connecting', 'live', 'reconnecting']);
+    expect(statuses[2]).toMatchObject({ kind: 'reconnecting', attempt: 1, reason: 'no data for 100 ms' });
+    s.stop();
+  });
+
   it('backs off exponentially up to 15 s', () => {
     expect([1, 2, 3, 4, 5, 6, 10].map(backoffMs)).toEqual([1000, 2000, 4000, 8000, 15000, 15000, 15000]);
   });

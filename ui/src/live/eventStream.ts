@@ -3,7 +3,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 /**
  * The connection to GET /api/v1/events. EventSource cannot send an Authorization
  * header, so this reads the stream with fetch and parses it with eventsource-parser.
- * On a drop it reconnects with backoff (1 s, 2 s, 4 s … capped at 15 s) and reports
+ * On a drop, or when nothing arrived for `idleTimeoutMs`, it reconnects with backoff
+ * (1 s, 2 s, 4 s … capped at 15 s) and reports
  * each state change, so the UI can say "reconnecting" and refetch lists when live again.
  */
 export type StreamStatus =
@@ -24,6 +25,11 @@ export interface EventStreamOptions {
   /** setTimeout replacement for tests */
   schedule?: (fn: () => void, ms: number) => unknown;
   cancelSchedule?: (handle: unknown) => void;
+  /**
+   * Reconnect when nothing (not even the server's 15 s keep-alive comment) arrived for
+   * this long: a connection lost without a FIN or RST never ends by itself. Default 45 s.
+   */
+  idleTimeoutMs?: number;
 }
 
 export function backoffMs(attempt: number): number {
@@ -68,6 +74,15 @@ export class EventStream {
     this.abort = abort;
     const f = this.o.fetchImpl ?? fetch.bind(globalThis);
     let reason = 'connection closed';
+    const idleMs = this.o.idleTimeoutMs ?? 45000;
+    let last = Date.now();
+    let idle = false;
+    const watchdog = setInterval(() => {
+      if (Date.now() - last > idleMs) {
+        idle = true;
+        abort.abort();
+      }
+    }, Math.min(5000, Math.max(10, idleMs / 4)));
     try {
       const res = await f(this.o.url, {
         headers: { ...this.o.headers(), Accept: 'text/event-stream' },
@@ -88,12 +103,15 @@ export class EventStream {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          last = Date.now();
           parser.feed(value);
         }
       }
     } catch (e) {
-      if (this.stopped || abort.signal.aborted) return;
-      reason = (e as Error).message || 'network error';
+      if (this.stopped || (abort.signal.aborted && !idle)) return;
+      reason = idle ? `no data for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`}` : (e as Error).message || 'network error';
+    } finally {
+      clearInterval(watchdog);
     }
     if (this.stopped) return;
     this.attempt += 1;
