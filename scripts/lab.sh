@@ -7,6 +7,7 @@
 #   lab.sh down            remove everything the lab created (also after a crash)
 #   lab.sh exec NAME CMD   run CMD in namespace mf-NAME (ue1, core, edge-a, ...)
 #   lab.sh status          what exists now
+#   lab.sh handover UE TARGET  move UE's link to edge TARGET and call the handover API (issue 6)
 #
 # Topology (addresses only inside the lab's own namespaces, plus the root ends of the two
 # control links):
@@ -19,6 +20,8 @@
 #   [mf-ueN]:    eth0 10.77.1.N/17 ===veth=== ueN in its edge ns (the subscriber's attachment)
 #                ue1, ue3, ... on edge-a; ue2, ue4, ... on edge-b
 #
+# One lab per machine (fixed names): whole runs (tests/e2e/firewall_test.sh, bench firewall,
+# ./mayfly up --lab) hold the lock $LAB_LOCK (flock on fd 9) so that they queue up.
 # Environment: MAYFLY_HOME (bootstrap token + CA of the controller), MAYFLY_LAB_DIR (state,
 # logs, pid files; default $MAYFLY_HOME/lab), MAYFLY_LAB_POOL (warm shells per agent, 16),
 # MAYFLY_LAB_SLOTS (guest slots per agent, 6000).
@@ -31,6 +34,7 @@ AGENT_JAR="$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-all.jar"
 CLICKOS_BIN="$ROOT/clickos-images/target/bin/clickos"
 EDGES=(a b)
 SERVER_IP=10.77.0.1
+LAB_LOCK=/run/lock/mayfly-lab.lock
 SERVER_MAC=02:6d:66:00:00:01
 
 log() { printf '[lab] %s\n' "$*" >&2; }
@@ -41,6 +45,8 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "the lab needs root (network namespace
 ue_ip() { echo "10.77.1.$1"; }            # N <= 250
 ue_edge() { if (( $1 % 2 == 1 )); then echo a; else echo b; fi; }
 ctl_root_ip() { [[ $1 == a ]] && echo 10.77.254.1 || echo 10.77.254.5; }
+dp_ip() { [[ $1 == a ]] && echo 10.77.253.1 || echo 10.77.253.2; }   # migration link (issue 6)
+DP_PORT=7600
 ctl_edge_ip() { [[ $1 == a ]] && echo 10.77.254.2 || echo 10.77.254.6; }
 
 nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
@@ -53,7 +59,7 @@ quiet_ns() { # no IPv6 chatter (router solicitations, DAD) in the lab
 start_bg() { # name ns cmd... : a process inside namespace ns, pid in $MAYFLY_LAB_DIR/pids/name
   local name="$1" ns="$2"; shift 2
   mkdir -p "$MAYFLY_LAB_DIR/pids" "$MAYFLY_LAB_DIR/log"
-  setsid ip netns exec "$ns" "$@" >"$MAYFLY_LAB_DIR/log/$name.log" 2>&1 < /dev/null &
+  setsid ip netns exec "$ns" "$@" >"$MAYFLY_LAB_DIR/log/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$MAYFLY_LAB_DIR/pids/$name"
 }
 
@@ -70,8 +76,9 @@ cmd_up() {
     esac
   done
   [[ "$ues" =~ ^[0-9]+$ ]] && ((ues >= 0 && ues <= 250)) || die "--ues: 0..250"
-  if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
-    die "a lab exists already (./mayfly lab down first)"
+  if ip netns list | grep -qE '^mf-(core|edge-a|edge-b|ue[0-9]+)\b'; then
+    printf '[lab] error: a lab exists already (./mayfly lab down first)\n' >&2
+    exit 3 # distinct: the caller did not create it and must not tear it down
   fi
   mkdir -p "$MAYFLY_LAB_DIR"
   echo "$ues" >"$MAYFLY_LAB_DIR/ues"
@@ -100,6 +107,13 @@ cmd_up() {
     nsx "mf-edge-$e" ip link set core0 master mfcore0 up
     nsx mf-core ip link set "to-$e" master br0 up
   done
+
+  # data-plane link edge-a <-> edge-b for agent-to-agent migration transfers (issue 6)
+  ip link add mfdp-a netns mf-edge-a type veth peer name mfdp-b netns mf-edge-b
+  nsx mf-edge-a ip addr add "$(dp_ip a)/30" dev mfdp-a
+  nsx mf-edge-b ip addr add "$(dp_ip b)/30" dev mfdp-b
+  nsx mf-edge-a ip link set mfdp-a up
+  nsx mf-edge-b ip link set mfdp-b up
 
   # UEs get a static neighbour entry for the server: a mobile UE does not ARP (its PDU
   # session is L3), and it keeps the kernel's ARP retry timers (1 s) out of what the tests
@@ -151,7 +165,8 @@ cmd_up() {
         --state-dir "$MAYFLY_LAB_DIR/agents/edge-$e" \
         --bootstrap-token-file "$MAYFLY_HOME/bootstrap-token" --ca-cert "$MAYFLY_HOME/pki/ca.pem" \
         --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit \
-        >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null &
+        --data-plane-address "$(dp_ip "$e"):$DP_PORT" \
+        >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null 9>&- &
       echo $! >"$MAYFLY_LAB_DIR/pids/agent-edge-$e"
     done
     for e in "${EDGES[@]}"; do
@@ -231,6 +246,65 @@ cmd_status() {
   done
 }
 
+# ---- handover (issue 6, docs/handover.md) ------------------------------------------------
+# lab.sh handover UE TARGET: the UE moved to another cell. Moves the UE's link (the veth peer
+# ueN) from its edge namespace into the target's and tells the controller
+# (POST /subscribers/{id}/handover {targetNode, attachment}); waits for the operation and prints
+# it. API: MAYFLY_API (default http://127.0.0.1:${MAYFLY_HTTP_PORT:-8080}/api/v1), password
+# MAYFLY_ADMIN_PASSWORD or $MAYFLY_HOME/admin-password.
+cmd_handover() {
+  need_root
+  local ue="${1:-}" target="${2:-}"
+  [[ "$ue" =~ ^ue([0-9]+)$ ]] || die "handover: UE required (ue1, ue2, ...)"
+  local n="${BASH_REMATCH[1]}"
+  target="${target#mf-}"
+  [[ "$target" =~ ^edge-[ab]$ ]] || die "handover: TARGET must be edge-a or edge-b"
+  local api="${MAYFLY_API:-http://127.0.0.1:${MAYFLY_HTTP_PORT:-8080}/api/v1}"
+  local pw="${MAYFLY_ADMIN_PASSWORD:-$(cat "$MAYFLY_HOME/admin-password" 2>/dev/null || true)}"
+  [[ -n "$pw" ]] || die "handover: no admin password (MAYFLY_ADMIN_PASSWORD or $MAYFLY_HOME/admin-password)"
+  local from=""
+  ip -n mf-edge-a link show "ue$n" >/dev/null 2>&1 && from=edge-a
+  ip -n mf-edge-b link show "ue$n" >/dev/null 2>&1 && from=edge-b
+  [[ -n "$from" ]] || die "handover: no link ue$n in mf-edge-a or mf-edge-b"
+  local sub
+  sub="$(curl -fsS -u "admin:$pw" "$api/subscribers?ueIp=$(ue_ip "$n")" | python3 -c \
+    'import json,sys; i=json.load(sys.stdin)["items"]; print(i[0]["id"] if i else "")')" \
+    || die "handover: cannot list subscribers at $api"
+  [[ -n "$sub" ]] || die "handover: no subscriber with UE IP $(ue_ip "$n")"
+  if [[ "$from" != "$target" ]]; then # the radio side of the handover: the link moves
+    ip -n "mf-$from" link set "ue$n" netns "mf-$target"
+    ip -n "mf-$target" link set "ue$n" up
+  fi
+  local out status body
+  out="$(curl -sS -u "admin:$pw" -H 'Content-Type: application/json' -w '\n%{http_code}' -X POST \
+    "$api/subscribers/$sub/handover" -d "{\"targetNode\":\"$target\",\"attachment\":\"ue$n\"}")"
+  status="${out##*$'\n'}"; body="${out%$'\n'*}"
+  if [[ "$status" != 202 ]]; then
+    if [[ "$from" != "$target" ]]; then # refused: the link goes back
+      ip -n "mf-$target" link set "ue$n" netns "mf-$from"
+      ip -n "mf-$from" link set "ue$n" up
+    fi
+    echo "$body"
+    die "handover refused (HTTP $status)"
+  fi
+  local op t state
+  op="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$body")"
+  for ((t = 0; t < 600; t++)); do
+    body="$(curl -fsS -u "admin:$pw" "$api/operations/$op")"
+    state="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])' <<<"$body")"
+    [[ "$state" == RUNNING || "$state" == PENDING ]] || break
+    sleep 0.05
+  done
+  echo "$body"
+  if [[ "$state" != SUCCEEDED ]]; then
+    if [[ "$from" != "$target" ]]; then # the firewall stayed on the source: so does the link
+      ip -n "mf-$target" link set "ue$n" netns "mf-$from" 2>/dev/null && ip -n "mf-$from" link set "ue$n" up
+    fi
+    die "handover of $sub to $target: $state"
+  fi
+  log "handover of $sub (ue$n) $from -> $target: SUCCEEDED"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -238,7 +312,8 @@ case "$cmd" in
   down) cmd_down ;;
   exec) cmd_exec "$@" ;;
   status) cmd_status ;;
+  handover) cmd_handover "$@" ;;
   ue-ip) ue_ip "$1" ;;
   ue-edge) echo "edge-$(ue_edge "$1")" ;;
-  *) echo "usage: lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N] | down | exec NAME CMD... | status" >&2; exit 2 ;;
+  *) echo "usage: lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N] | down | exec NAME CMD... | status | handover UE TARGET" >&2; exit 2 ;;
 esac

@@ -19,6 +19,9 @@ while (($#)); do
     *) echo "[bench firewall] unknown option $1" >&2; exit 2 ;;
   esac
 done
+mkdir -p /run/lock
+exec 9>/run/lock/mayfly-lab.lock
+flock -n 9 || { echo "[bench firewall] waiting for another lab run (lock /run/lock/mayfly-lab.lock) ..." >&2; flock 9; }
 if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
   echo "[bench firewall] a lab is running (./mayfly lab down first)" >&2; exit 1
 fi
@@ -29,9 +32,10 @@ export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL="${MAYFLY_
 export MAYFLY_LAB_SLOTS=$((BULK / 2 + UES + 64))
 HP="$(free_port)"; SP="$(free_port)"; PW="bench-$RANDOM$RANDOM"
 CPID=""
+LAB_OURS=0
 cleanup() {
   trap - EXIT INT TERM
-  MAYFLY_LAB_AGENT_WAIT=300 bash "$ROOT/scripts/lab.sh" down || true
+  ((LAB_OURS)) && { MAYFLY_LAB_AGENT_WAIT=300 bash "$ROOT/scripts/lab.sh" down || true; }
   if [[ -n "$CPID" ]]; then
     kill -TERM "$CPID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
@@ -47,7 +51,7 @@ echo "[bench firewall] controller (MAYFLY_HOME=$WORK) ..." >&2
 java -jar controller/target/mayfly-controller.jar --server.port="$HP" --mayfly.southbound.port="$SP" \
   --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
   --logging.level.dev.mayfly=WARN \
-  >"$WORK/log/controller.log" 2>&1 &
+  >"$WORK/log/controller.log" 2>&1 9>&- &
 CPID=$!
 for _ in $(seq 1 600); do
   curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
@@ -55,7 +59,10 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 echo "[bench firewall] lab: $UES UEs, $BULK bulk attachments ..." >&2
-bash scripts/lab.sh up --ues "$UES" --southbound-port "$SP" --bulk-attachments "$BULK"
+LAB_RC=0
+bash scripts/lab.sh up --ues "$UES" --southbound-port "$SP" --bulk-attachments "$BULK" || LAB_RC=$?
+((LAB_RC == 3)) || LAB_OURS=1 # 3: somebody else's lab: leave it alone
+((LAB_RC == 0)) || exit 1
 python3 bench/firewall/fwbench.py "http://127.0.0.1:$HP/api/v1" "$PW" "$ROOT/bench/results" \
   --ues "$UES" --bulk "$BULK" --iperf-seconds "$SECS" --quick "$QUICK"
 echo "[bench firewall] wrote bench/results/firewall.json and firewall.md" >&2
