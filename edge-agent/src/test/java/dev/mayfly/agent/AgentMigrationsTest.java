@@ -233,4 +233,21 @@ class AgentMigrationsTest {
     assertThat(u.getErrorCode()).isEqualTo("UNSUPPORTED");
     assertThat(u.getErrorMessage()).contains("--data-plane-address");
   }
+
+  @Test
+  void checkpointSummaryNamesFlowTableSizesAndCounters() {
+    java.nio.ByteBuffer pl = java.nio.ByteBuffer.allocate(200).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    pl.putInt(2);
+    pl.putShort((short) 2).put("fw".getBytes()).putShort((short) 12).put("FlowFirewall".getBytes()).putInt(4 + 29);
+    pl.putInt(1).put(new byte[29]);
+    pl.putShort((short) 1).put("c".getBytes()).putShort((short) 7).put("Counter".getBytes()).putInt(16);
+    pl.putLong(42).putLong(4200);
+    int len = pl.position();
+    java.nio.ByteBuffer blob = java.nio.ByteBuffer.allocate(16 + len).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    blob.put("CKOS".getBytes()).putInt(1).putInt(len).putInt(0).put(pl.array(), 0, len);
+    assertThat(AgentMigrations.summarize(blob.array())).containsExactly(
+        java.util.Map.entry("c.count", "42"), java.util.Map.entry("fw.size", "1"));
+    assertThat(AgentMigrations.summarize("state-of-fw-1".getBytes())).isEmpty();
+    assertThat(AgentMigrations.summarize(java.util.Arrays.copyOf(blob.array(), 30))).isEmpty();
+  }
 }

@@ -12,6 +12,7 @@ import dev.mayfly.southbound.v1.ExpectMigration;
 import dev.mayfly.southbound.v1.GuestSpec;
 import dev.mayfly.southbound.v1.MigrateOut;
 import dev.mayfly.southbound.v1.PauseGuest;
+import dev.mayfly.southbound.v1.ReadHandlers;
 import dev.mayfly.southbound.v1.RestoreMigrated;
 import dev.mayfly.southbound.v1.UnpauseGuest;
 import java.time.Duration;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Generations: the migration reserved {@code base+1 .. base+10} of the guest's command
  * generations (the row's generation was raised by 10 when it started), so every command here is
  * newer than what the agent applied before and older than anything the provisioner sends after.
- * Source: open the transfer +1, pause +2, checkpoint +3, migrate-out +4, unpause +5, destroy +6.
- * Target: expect +1, restore +2, cancel +5, destroy +6. PREPARE_TARGET also has the source open
+ * Source: open the transfer +1, pause +2, checkpoint +3, migrate-out +4, unpause +5,
+ * destroy +7. Target: expect +1, restore +2, read handlers +3, cancel +5, destroy +6. PREPARE_TARGET also has the source open
  * its TLS connection to the target ({@code MigrateOut{open_only}}), so connect, handshake and
  * HELLO stay out of the downtime. A repeated step (controller restart) repeats the same
  * (generation, action), which the agent answers from memory.
@@ -120,6 +121,7 @@ public class AgentMigrationSteps implements MigrationSteps {
     CommandResult r = call(ctx.sourceNode(), cmd(ctx, 3).setCheckpoint(CheckpointGuest.newBuilder()
         .setMigrationId(ctx.migrationId())).build(), t.command());
     ctx.attributes().put("checkpointBytes", Long.toString(r.getCheckpointBytes()));
+    ctx.attributes().put("handlers.source", flowState(r.getHandlersMap())); // as checkpointed
   }
 
   @Override
@@ -150,10 +152,41 @@ public class AgentMigrationSteps implements MigrationSteps {
   @Override
   public void resumeTarget(MigrationContext ctx) {}
 
+  /**
+   * Before the source goes: the flow-state handlers (table sizes, counters) of the target now,
+   * next to what the source's checkpoint held (its agent summarises the checkpoint in the
+   * CHECKPOINT result), kept in the migration's attributes (shown in the operation) so an
+   * operator or a test can compare them. Best effort, after the downtime.
+   */
+  private void recordFlowState(MigrationContext ctx) throws InterruptedException {
+    try {
+      CommandResult d = call(ctx.targetNode(), cmd(ctx, 3).setReadHandlers(ReadHandlers.getDefaultInstance())
+          .build(), t.command());
+      ctx.attributes().put("handlers.target", flowState(d.getHandlersMap()));
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      log.info("{}: flow state not recorded: {}", ctx, e.getMessage());
+    }
+  }
+
+  /** Table sizes and counters, "name=value" sorted, at most ~1 KiB. */
+  static String flowState(java.util.Map<String, String> h) {
+    StringBuilder b = new StringBuilder();
+    new java.util.TreeMap<>(h).forEach((k, v) -> {
+      if ((k.endsWith(".size") || k.endsWith(".count") || k.endsWith(".drops") || k.endsWith(".byte_count"))
+          && b.length() < 1000) {
+        b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v);
+      }
+    });
+    return b.toString();
+  }
+
   @Override
   public void destroySource(MigrationContext ctx) throws Exception {
+    recordFlowState(ctx);
     try {
-      call(ctx.sourceNode(), cmd(ctx, 6).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
+      call(ctx.sourceNode(), cmd(ctx, 7).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
     } catch (CommandFailedException e) {
       if (!"NOT_FOUND".equals(e.errorCode())) {
         throw e;

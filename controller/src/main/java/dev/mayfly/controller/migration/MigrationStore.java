@@ -121,7 +121,12 @@ public class MigrationStore {
       List<Object[]> phases = new ArrayList<>();
       int seq = 0;
       for (StepRecord r : s.phases()) {
-        phases.add(phase(op, seq++, r.step(), r));
+        Object[] row = phase(op, seq++, r.step(), r);
+        if (r.step().equals("DESTROY_SOURCE") && row[6] == null && s.attributes().containsKey("handlers.target")) {
+          row[6] = "flow state: source [" + s.attributes().getOrDefault("handlers.source", "") + "] target ["
+              + s.attributes().get("handlers.target") + "]";
+        }
+        phases.add(row);
       }
       for (StepRecord r : s.compensations()) {
         phases.add(phase(op, seq++, "compensate:" + r.step(), r));

@@ -128,6 +128,12 @@ class MigrationApiTest extends ApiTestBase {
     if (c.hasCheckpoint() || c.hasMigrateOut()) {
       b.setCheckpointBytes(4242);
     }
+    if (c.hasCheckpoint()) {
+      b.putHandlers("fw.size", "3").putHandlers("out_count.count", "15");
+    }
+    if (c.hasReadHandlers()) {
+      b.putHandlers("fw.size", "3").putHandlers("fw.flows", "not recorded").putHandlers("out_count.count", "17");
+    }
     return b.build();
   }
 
@@ -201,7 +207,7 @@ class MigrationApiTest extends ApiTestBase {
     assertThat(o.getPhases().get(8).getDurationMs()).isGreaterThanOrEqualTo(sum * 0.99 - 0.01);
 
     // the commands, per node, in order, with the token and the target's data-plane address
-    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED");
+    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED", "READ_HANDLERS");
     assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "DESTROY");
     Command expect = gateway.sentTo("edge-b").stream().filter(Command::hasExpectMigration).findFirst().orElseThrow();
     Command open = gateway.sentTo("edge-a").stream().filter(Command::hasMigrateOut).findFirst().orElseThrow();
@@ -231,6 +237,8 @@ class MigrationApiTest extends ApiTestBase {
         prev = c.getGeneration();
       }
     }
+    assertThat(o.getPhases().get(7).getDetail())
+        .isEqualTo("flow state: source [fw.size=3 out_count.count=15] target [fw.size=3 out_count.count=17]");
     // the subscriber and its firewall are on edge-b now; the secret token is not persisted
     assertThat(subscriberNode()).isEqualTo("edge-b/ue1b");
     assertThat(guestNode()).isEqualTo("edge-b/ue1b");

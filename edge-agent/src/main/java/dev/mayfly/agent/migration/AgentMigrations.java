@@ -143,6 +143,7 @@ public final class AgentMigrations implements AutoCloseable {
           throw new GuestException(Code.INTERNAL, "checkpoint of " + id + ": " + ex.getMessage());
         }
         held.put(cmd.getCheckpoint().getMigrationId(), new Held(cp, System.nanoTime()));
+        out.putAllHandlers(summarize(blob)); // what the checkpoint holds, for the operation
         out.setCheckpointBytes(cp.length).setState(dev.mayfly.southbound.v1.GuestState.CHECKPOINTED)
             .addTimings(timing("checkpoint", t1 - t0)).addTimings(timing("encode", System.nanoTime() - t1));
       }
@@ -268,6 +269,43 @@ public final class AgentMigrations implements AutoCloseable {
       }
       default -> throw new GuestException(Code.UNSUPPORTED, "not a migration action: " + cmd.getActionCase());
     }
+  }
+
+  /**
+   * Table sizes and counters inside a clickos checkpoint blob ({@code CKOS} v1, little-endian:
+   * header, then records {@code u16 name, u16 class, u32 data}): {@code NAME.size} for each
+   * FlowFirewall (its flow count), {@code NAME.count} for each Counter. Empty if the blob is not
+   * in that format (another runtime, a test double).
+   */
+  public static Map<String, String> summarize(byte[] blob) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(blob).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      if (blob.length < 20 || b.getInt(0) != 0x534f4b43) {
+        return out;
+      }
+      b.position(16);
+      int n = b.getInt();
+      for (int i = 0; i < n && i < 4096; i++) {
+        byte[] name = new byte[Short.toUnsignedInt(b.getShort())];
+        b.get(name);
+        byte[] cls = new byte[Short.toUnsignedInt(b.getShort())];
+        b.get(cls);
+        int len = b.getInt();
+        int at = b.position();
+        String nm = new String(name, java.nio.charset.StandardCharsets.UTF_8);
+        String cl = new String(cls, java.nio.charset.StandardCharsets.UTF_8);
+        if (cl.equals("FlowFirewall") && len >= 4) {
+          out.put(nm + ".size", Integer.toUnsignedString(b.getInt(at)));
+        } else if (cl.equals("Counter") && len >= 8) {
+          out.put(nm + ".count", Long.toUnsignedString(b.getLong(at)));
+        }
+        b.position(at + len);
+      }
+    } catch (RuntimeException e) {
+      out.clear(); // not a clickos blob: nothing to report
+    }
+    return out;
   }
 
   private MigrationSender sender(String node) throws GuestException {

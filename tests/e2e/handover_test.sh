@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# handover_test.sh - subscriber handover end to end (issue 6): controller + the lab
+# (scripts/lab.sh: core server, edge-a and edge-b with their agents, UEs). ue1's personal
+# firewall runs on edge-a; `lab handover ue1 edge-b` moves the UE's link to edge-b and calls
+# POST /subscribers/{id}/handover. Checks: a long-lived TCP flow (iperf3, allowed outbound)
+# keeps transferring across the handover; unsolicited inbound stays blocked; the migrated
+# firewall's flow table and counters match the source's; bad input is refused; nothing leaks.
+# Needs root; skips otherwise. Bounded (~3 min), cleans up everything, also on failure.
+# Last line: "handover_test: N passed, M failed".
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CONTROLLER_JAR="$ROOT/controller/target/mayfly-controller.jar"
+LAB="$ROOT/scripts/lab.sh"
+PASSED=0
+FAILED=0
+
+say() { printf '[handover_test] %s\n' "$*" >&2; }
+ok() { PASSED=$((PASSED + 1)); say "PASS: $*"; }
+bad() { FAILED=$((FAILED + 1)); say "FAIL: $*"; }
+finish() { echo "handover_test: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
+
+if [[ $(id -u) -ne 0 ]]; then
+  say "SKIPPED: needs root (network namespaces, sandboxed guests)"
+  echo "handover_test: 0 passed, 0 failed (skipped: not root)"
+  exit 0
+fi
+for tool in curl nc iperf3 python3 nsenter jq java timeout; do
+  command -v "$tool" >/dev/null || { say "missing tool '$tool' (./mayfly test installs it)"; bad "prerequisites"; finish; exit 1; }
+done
+for f in "$CONTROLLER_JAR" "$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-all.jar" \
+  "$ROOT/clickos-images/target/bin/clickos"; do
+  [[ -f "$f" ]] || { say "not built: $f (mvn verify / ./mayfly build)"; bad "build"; finish; exit 1; }
+done
+if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
+  say "a lab is already running (./mayfly lab down)"; bad "no lab running"; finish; exit 1
+fi
+
+WORK="$(mktemp -d /tmp/mf-hotest.XXXXXX)"
+export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL=4 MAYFLY_LAB_SLOTS=64
+CPID=""
+cleanup() {
+  trap - EXIT INT TERM
+  bash "$LAB" down >/dev/null 2>&1 || true
+  if [[ -n "$CPID" ]] && kill -0 "$CPID" 2>/dev/null; then
+    kill -TERM "$CPID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$CPID" 2>/dev/null || true
+  fi
+  if ((FAILED > 0)); then
+    local keep="/tmp/mf-hotest-logs.$$"
+    mkdir -p "$keep/lab" && cp -r "$WORK/log" "$keep/" 2>/dev/null && cp -r "$WORK/lab/log" "$keep/lab/" 2>/dev/null
+    say "logs kept in $keep"
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# the whole test is bounded: a watchdog ends it after 240 s (cleanup still runs)
+( sleep 240; say "watchdog: test took longer than 240 s"; kill -TERM $$ 2>/dev/null ) &
+WATCHDOG=$!
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HP="$(free_port)"
+SP="$(free_port)"
+PW="hotest-$RANDOM$RANDOM"
+API="http://127.0.0.1:$HP/api/v1"
+export MAYFLY_API="$API" MAYFLY_ADMIN_PASSWORD="$PW"
+SUB=001010000000001
+
+mkdir -p "$WORK/log"
+say "starting controller (http :$HP, southbound :$SP)"
+java -jar "$CONTROLLER_JAR" --server.port="$HP" --mayfly.southbound.port="$SP" \
+  --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
+  >"$WORK/log/controller.log" 2>&1 &
+CPID=$!
+for _ in $(seq 1 600); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
+  kill -0 "$CPID" 2>/dev/null || break
+  sleep 0.5
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null || {
+  tail -30 "$WORK/log/controller.log" >&2; bad "controller healthy"; finish; exit 1; }
+ok "controller healthy"
+
+if ! bash "$LAB" up --ues 2 --southbound-port "$SP"; then
+  bad "lab up"; finish; exit 1
+fi
+ok "lab up: two edge agents READY"
+
+api() { # METHOD PATH [BODY] -> $BODY, $STATUS
+  local out
+  out="$(curl -sS -u "admin:$PW" -H 'Content-Type: application/json' -X "$1" -w '\n%{http_code}' \
+    "$API$2" ${3:+-d "$3"})"
+  STATUS="${out##*$'\n'}"
+  BODY="${out%$'\n'*}"
+}
+field() { jq -r "$1" <<<"$BODY"; }
+ue() { local n="$1"; shift; ip netns exec "mf-$n" "$@"; }
+http_once() { [[ "$(ue "$1" curl -s -m 2 -o /dev/null -w '%{http_code}' http://10.77.0.1:8080/ 2>/dev/null)" == 200 ]]; }
+http_ok() { local i; for i in 1 2 3; do http_once "$1" && return 0; done; return 1; }
+wait_running() {
+  local i
+  for i in $(seq 1 300); do
+    api GET "/subscribers/$1/policy"
+    [[ "$(field .firewall.state)" == RUNNING && "$(field .firewall.appliedGeneration)" -ge "$2" ]] && return 0
+    [[ "$(field .firewall.state)" == FAILED ]] && { say "firewall FAILED: $BODY"; return 1; }
+    sleep 0.1
+  done
+  say "not RUNNING: $BODY"
+  return 1
+}
+inbound_blocked() { # unsolicited TCP from the server to the UE does not arrive
+  ue ue1 timeout 3 nc -l 10.77.1.1 9000 >"$WORK/inbound.txt" 2>/dev/null &
+  local lp=$!
+  sleep 0.5
+  echo unsolicited | ue core nc -w 1 -q 1 10.77.1.1 9000 >/dev/null 2>&1
+  wait "$lp" 2>/dev/null
+  [[ ! -s "$WORK/inbound.txt" ]]
+}
+guests_on() { # node -> number of guests its agent holds (node CLI "list" over the agent socket)
+  MAYFLY_STATE_DIR="$MAYFLY_LAB_DIR/agents/$1" bash "$ROOT/edge-agent/bin/mayfly-agent" list 2>/dev/null \
+    | tail -n +2 | grep -c . || true
+}
+
+POLICY='{"rules":[
+  {"action":"ALLOW","direction":"OUTBOUND","protocol":"TCP","remoteCidr":"10.77.0.1/32","portFrom":8080},
+  {"action":"ALLOW","direction":"OUTBOUND","protocol":"TCP","remoteCidr":"10.77.0.1/32","portFrom":5201}],
+  "defaultOutbound":"DENY","defaultInbound":"DENY","stateful":true}'
+
+api POST /subscribers "{\"id\":\"$SUB\",\"ueIp\":\"10.77.1.1\",\"edgeNode\":\"edge-a\",\"attachment\":\"ue1\"}"
+[[ "$STATUS" == 201 ]] && ok "create subscriber on edge-a" || bad "create subscriber ($STATUS $BODY)"
+api PUT "/subscribers/$SUB/policy" "$POLICY"
+GEN="$(field .generation)"
+wait_running "$SUB" "$GEN" && ok "firewall RUNNING on edge-a" || bad "firewall RUNNING"
+http_ok ue1 && ok "allowed HTTP passes before the handover" || bad "allowed HTTP before the handover"
+inbound_blocked && ok "unsolicited inbound blocked before the handover" || bad "inbound before the handover"
+A0="$(guests_on edge-a)"; B0="$(guests_on edge-b)"
+
+# ---- bad input: refused, nothing moves
+api POST "/subscribers/$SUB/handover" '{"targetNode":"edge-z","attachment":"ue1"}'
+[[ "$STATUS" == 422 && "$(field '.errors[0].field')" == targetNode ]] && ok "unknown node: 422 naming targetNode" \
+  || bad "unknown node ($STATUS $BODY)"
+api POST "/subscribers/$SUB/handover" '{"targetNode":"edge-a","attachment":"ue1"}'
+[[ "$STATUS" == 422 && "$(field '.errors[0].field')" == targetNode ]] && ok "same node: 422 naming targetNode" \
+  || bad "same node ($STATUS $BODY)"
+api POST /edge-nodes/edge-b/cordon
+api POST "/subscribers/$SUB/handover" '{"targetNode":"edge-b","attachment":"ue1"}'
+[[ "$STATUS" == 409 && "$(field '.errors[0].field')" == targetNode ]] && ok "cordoned node: 409 naming targetNode" \
+  || bad "cordoned node ($STATUS $BODY)"
+api POST /edge-nodes/edge-b/uncordon
+http_ok ue1 && ok "firewall still serves ue1 after the refusals" || bad "ue1 after refusals"
+
+# ---- the handover under a long-lived TCP flow
+ue ue1 iperf3 -c 10.77.0.1 -p 5201 -t 8 -i 1 -f m >"$WORK/iperf.txt" 2>&1 &
+IPID=$!
+sleep 3
+if bash "$LAB" handover ue1 edge-b >"$WORK/handover.json" 2>"$WORK/handover.err"; then
+  ok "lab handover ue1 edge-b: operation SUCCEEDED"
+else
+  bad "lab handover: $(tail -3 "$WORK/handover.err") $(cat "$WORK/handover.json")"
+fi
+BODY="$(cat "$WORK/handover.json")"
+say "phases: $(jq -c '[.phases[] | {(.name): .durationMs}] | add' <<<"$BODY" 2>/dev/null)"
+DT="$(jq -r '.phases[] | select(.name=="downtime") | .durationMs' <<<"$BODY" 2>/dev/null)"
+[[ -n "$DT" && "$DT" != null ]] && ok "operation reports downtime ${DT} ms and per-phase timings" \
+  || bad "no downtime in the operation"
+wait "$IPID"
+IRC=$?
+INTERVALS="$(grep -cE '^\[ *[0-9]+\] +[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec +[0-9.]+ [KMG]?Bytes' "$WORK/iperf.txt")"
+LAST="$(grep -E '^\[ *[0-9]+\] +7\.[0-9]+-8\.[0-9]+ ' "$WORK/iperf.txt" | head -1)"
+if ((IRC == 0)) && [[ -n "$LAST" ]] && ! grep -qE ' 0\.00 Bytes' <<<"$LAST"; then
+  ok "long-lived TCP flow kept transferring across the handover ($(awk '{print $7, $8}' <<<"$LAST") in its last second)"
+else
+  bad "TCP flow broken by the handover (rc $IRC, $INTERVALS intervals): $(tail -6 "$WORK/iperf.txt")"
+fi
+
+# ---- after: state on edge-b, same flow table, inbound still blocked
+api GET "/subscribers/$SUB"
+[[ "$(field .edgeNode)" == edge-b ]] && ok "subscriber now on edge-b" || bad "subscriber node ($BODY)"
+api GET "/subscribers/$SUB/policy"
+[[ "$(field .firewall.state)" == RUNNING ]] && ok "firewall RUNNING after the handover" || bad "firewall state ($BODY)"
+FS="$(jq -r '.phases[] | select(.name=="DESTROY_SOURCE") | .detail' "$WORK/handover.json" 2>/dev/null)"
+say "flow state: $FS"
+SRC="$(sed -n 's/.*source \[\(.*\)\] target.*/\1/p' <<<"$FS")"
+DST="$(sed -n 's/.*target \[\(.*\)\]$/\1/p' <<<"$FS")"
+size_of() { tr " " "\n" <<<"$1" | grep -E "\.size=" | head -1 | cut -d= -f2; }
+if [[ -n "$SRC" && -n "$(size_of "$SRC")" && "$(size_of "$SRC")" -ge 1 && "$(size_of "$SRC")" == "$(size_of "$DST")" ]]; then
+  ok "migrated flow table holds the source's entries ($(size_of "$DST") flows)"
+else
+  bad "flow table: source [$SRC] target [$DST]"
+fi
+CNT_OK=1
+for kv in $SRC; do # counters on the target are at least the source's (traffic went on since)
+  k="${kv%%=*}"; v="${kv#*=}"
+  [[ "$v" =~ ^[0-9]+$ ]] || continue
+  t="$(tr ' ' '\n' <<<"$DST" | grep -E "^$k=" | cut -d= -f2)"
+  [[ "$t" =~ ^[0-9]+$ ]] && ((t >= v)) || { CNT_OK=0; say "counter $k: source $v target ${t:-missing}"; }
+done
+((CNT_OK)) && ok "counters carried over (target >= source for every counter)" || bad "counters not carried over"
+http_ok ue1 && ok "new allowed connections pass on edge-b" || bad "allowed HTTP after the handover"
+inbound_blocked && ok "unsolicited inbound still blocked after the handover" || bad "inbound after the handover"
+
+# ---- back to edge-a: the link moves first (as the lab does), then two API calls at once:
+# the first is accepted, the second refused while it runs
+ip -n mf-edge-b link set ue1 netns mf-edge-a && ip -n mf-edge-a link set ue1 up
+api POST "/subscribers/$SUB/handover" '{"targetNode":"edge-a","attachment":"ue1"}'
+S1="$STATUS"
+api POST "/subscribers/$SUB/handover" '{"targetNode":"edge-a","attachment":"ue1"}'
+S2="$STATUS"
+[[ "$S1" == 202 && ( "$S2" == 409 || "$S2" == 422 ) ]] && ok "concurrent handover refused ($S2)" \
+  || bad "concurrent handover ($S1 then $S2: $BODY)"
+for _ in $(seq 1 200); do
+  api GET "/subscribers/$SUB"
+  [[ "$(field .edgeNode)" == edge-a ]] && break
+  sleep 0.1
+done
+[[ "$(field .edgeNode)" == edge-a ]] && ok "handover back to edge-a" || bad "handover back ($BODY)"
+http_ok ue1 && ok "allowed HTTP passes on edge-a again" || bad "allowed HTTP after the way back"
+
+# ---- nothing leaks: the firewall is on edge-a again, edge-b holds none of it
+sleep 2
+A1="$(guests_on edge-a)"; B1="$(guests_on edge-b)"
+say "guest slots: edge-a $A0 -> $A1, edge-b $B0 -> $B1"
+api GET "/subscribers/$SUB"
+NODE="$(field .edgeNode)"
+TOTAL0=$((A0 + B0)); TOTAL1=$((A1 + B1))
+((TOTAL1 == TOTAL0)) && ok "no guest leaked (firewall guests on both nodes: $TOTAL0 before, $TOTAL1 after; subscriber on $NODE)" \
+  || bad "guests before $TOTAL0, after $TOTAL1"
+grep -q 'migration .* SUCCEEDED' "$WORK/log/controller.log" && ok "controller logged the migration" \
+  || bad "controller log has no migration"
+
+kill "$WATCHDOG" 2>/dev/null
+finish
