@@ -32,6 +32,13 @@ for f in "$CONTROLLER_JAR" "$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-al
   "$ROOT/clickos-images/target/bin/clickos"; do
   [[ -f "$f" ]] || { say "not built: $f (mvn verify / ./mayfly build)"; bad "build"; finish; exit 1; }
 done
+# one lab per machine: queue behind another run (CI and a developer on the same host)
+mkdir -p /run/lock
+exec 9>/run/lock/mayfly-lab.lock
+if ! flock -n 9; then
+  say "another lab run holds /run/lock/mayfly-lab.lock: waiting (up to 20 min)"
+  flock -w 1200 9 || { bad "lab lock"; finish; exit 1; }
+fi
 if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
   say "a lab is already running (./mayfly lab down)"; bad "no lab running"; finish; exit 1
 fi

@@ -45,7 +45,7 @@ public class AgentCommands implements SouthboundListener {
 
   private final ObjectProvider<AgentGateway> gateways;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
-  private volatile Duration connectWait = Duration.ofSeconds(20);
+  private volatile Duration connectWait = Duration.ofSeconds(60);
 
   public AgentCommands(ObjectProvider<AgentGateway> gateways) {
     this.gateways = gateways;

@@ -301,10 +301,14 @@ public class MigrationService implements SmartLifecycle {
     });
   }
 
+  /**
+   * No new migrations; running ones are not interrupted (an interrupt would roll them back while
+   * the southbound goes down). Whatever they had stored last is resumed by the next start.
+   */
   @Override
   public void stop() {
     started = false;
-    workers.shutdownNow();
+    workers.shutdown();
   }
 
   @Override
