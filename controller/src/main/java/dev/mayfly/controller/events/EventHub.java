@@ -7,6 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -55,6 +57,24 @@ public class EventHub {
         log.debug("event stream closed: {}", ex.toString());
         emitters.remove(e);
         e.completeWithError(ex);
+      }
+    }
+  }
+
+  /**
+   * On shutdown, end every stream first: an open stream is an active request, and the
+   * web server's graceful shutdown would otherwise wait for it until its timeout.
+   * ContextClosedEvent comes before the lifecycle beans (the web server) are stopped.
+   * Clients see the stream end and reconnect to the next controller.
+   */
+  @EventListener(ContextClosedEvent.class)
+  void closeAll() {
+    for (SseEmitter e : emitters) {
+      emitters.remove(e);
+      try {
+        e.complete();
+      } catch (RuntimeException ex) {
+        log.debug("closing event stream: {}", ex.toString());
       }
     }
   }
