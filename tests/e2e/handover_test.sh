@@ -198,13 +198,19 @@ else
   bad "flow table: source [$SRC] target [$DST]"
 fi
 CNT_OK=1
+CNT_N=0
 for kv in $SRC; do # counters on the target are at least the source's (traffic went on since)
   k="${kv%%=*}"; v="${kv#*=}"
-  [[ "$v" =~ ^[0-9]+$ ]] || continue
+  [[ "$v" =~ ^[0-9]+$ && "$k" != *.size ]] || continue
+  CNT_N=$((CNT_N + 1))
   t="$(tr ' ' '\n' <<<"$DST" | grep -E "^$k=" | cut -d= -f2)"
   [[ "$t" =~ ^[0-9]+$ ]] && ((t >= v)) || { CNT_OK=0; say "counter $k: source $v target ${t:-missing}"; }
 done
-((CNT_OK)) && ok "counters carried over (target >= source for every counter)" || bad "counters not carried over"
+if ((CNT_N == 0)); then # the personal firewall's counters are device statistics, not saved state
+  say "note: the checkpoint holds no Counter elements to compare (per-flow packet counts travel inside the flow records)"
+else
+  ((CNT_OK)) && ok "$CNT_N counters carried over (target >= source)" || bad "counters not carried over"
+fi
 http_ok ue1 && ok "new allowed connections pass on edge-b" || bad "allowed HTTP after the handover"
 inbound_blocked && ok "unsolicited inbound still blocked after the handover" || bad "inbound after the handover"
 
