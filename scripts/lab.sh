@@ -153,15 +153,18 @@ cmd_up() {
 
   if ((agents)); then
     [[ -f "$AGENT_JAR" ]] || die "edge agent not built ($AGENT_JAR): ./mayfly build"
+    # private copies: a rebuild of target/ while the lab runs must not pull them away
+    cp "$AGENT_JAR" "$MAYFLY_LAB_DIR/agent.jar"
+    cp "$CLICKOS_BIN" "$MAYFLY_LAB_DIR/clickos"
     [[ -f "$MAYFLY_HOME/bootstrap-token" && -f "$MAYFLY_HOME/pki/ca.pem" ]] \
       || die "no controller state in $MAYFLY_HOME (start the controller first: bootstrap-token, pki/ca.pem)"
     for e in "${EDGES[@]}"; do
       mkdir -p "$MAYFLY_LAB_DIR/pids" "$MAYFLY_LAB_DIR/log" "$MAYFLY_LAB_DIR/agents/edge-$e"
       # nsenter --net: only the network namespace changes (ip netns exec would remount
       # /sys and hide the cgroup hierarchies the sandbox driver needs)
-      setsid nsenter --net="/run/netns/mf-edge-$e" env MAYFLY_CLICKOS="$CLICKOS_BIN" \
+      setsid nsenter --net="/run/netns/mf-edge-$e" env MAYFLY_CLICKOS="$MAYFLY_LAB_DIR/clickos" \
         MAYFLY_POOL_SIZE="${MAYFLY_LAB_POOL:-16}" \
-        java -Xmx1g -jar "$AGENT_JAR" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
+        java -Xmx1g -jar "$MAYFLY_LAB_DIR/agent.jar" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
         --state-dir "$MAYFLY_LAB_DIR/agents/edge-$e" \
         --bootstrap-token-file "$MAYFLY_HOME/bootstrap-token" --ca-cert "$MAYFLY_HOME/pki/ca.pem" \
         --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit \
@@ -203,6 +206,32 @@ stop_pid() { # pidfile [wait seconds]
   rm -f "$f"
 }
 
+# Guests or prepared shells an agent left behind (killed before it destroyed them): the
+# driver's state files name slot and pid; a pid is killed only while it still sits in that
+# slot's cgroup, then the slot's cgroups are removed.
+reap_slots() {
+  local f slot pid c slots=()
+  for f in "$MAYFLY_LAB_DIR"/agents/*/slots/*.state; do
+    [[ -e "$f" ]] || continue
+    slot="$(sed -n 's/^slot=//p' "$f" | head -1)"
+    pid="$(sed -n 's/^pid=//p' "$f" | head -1)"
+    [[ -n "$slot" && "$pid" =~ ^[0-9]+$ ]] || continue
+    if grep -q "/mayfly/$slot\$" "/proc/$pid/cgroup" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    slots+=("$slot")
+    rm -f "$f"
+  done
+  ((${#slots[@]})) || return 0
+  log "reaped ${#slots[@]} slot(s) the agents left behind"
+  sleep 0.5
+  for slot in "${slots[@]}"; do
+    for c in /sys/fs/cgroup/*/mayfly/"$slot" /sys/fs/cgroup/unified/mayfly/"$slot"; do
+      [[ -d "$c" ]] && { rmdir "$c" 2>/dev/null || true; }
+    done
+  done
+}
+
 cmd_down() {
   need_root
   local f
@@ -210,6 +239,7 @@ cmd_down() {
   # (an agent destroys its guests on SIGTERM: give it MAYFLY_LAB_AGENT_WAIT seconds, 60)
   for f in "$MAYFLY_LAB_DIR"/pids/agent-*; do [[ -e "$f" ]] && stop_pid "$f" "${MAYFLY_LAB_AGENT_WAIT:-60}"; done
   for f in "$MAYFLY_LAB_DIR"/pids/*; do [[ -e "$f" ]] && stop_pid "$f"; done
+  reap_slots
   local ns p
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^mf-(core|edge-[ab]|ue[0-9]+)$' || true); do
     # anything still running inside a lab namespace was started by the lab (or its guests)

@@ -48,7 +48,8 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/log" "$ROOT/bench/results"
 echo "[bench firewall] controller (MAYFLY_HOME=$WORK) ..." >&2
-java -jar controller/target/mayfly-controller.jar --server.port="$HP" --mayfly.southbound.port="$SP" \
+cp controller/target/mayfly-controller.jar "$WORK/controller.jar" # a rebuild must not pull it away under us
+java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
   --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
   --logging.level.dev.mayfly=WARN \
   >"$WORK/log/controller.log" 2>&1 9>&- &

@@ -72,7 +72,8 @@ SUB2=001010000000002
 
 mkdir -p "$WORK/log"
 say "starting controller (http :$HP, southbound :$SP)"
-java -jar "$CONTROLLER_JAR" --server.port="$HP" --mayfly.southbound.port="$SP" \
+cp "$CONTROLLER_JAR" "$WORK/controller.jar" # a rebuild of target/ must not pull it away under us
+java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
   --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
   >"$WORK/log/controller.log" 2>&1 9>&- &
 CPID=$!
