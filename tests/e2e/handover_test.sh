@@ -46,8 +46,10 @@ fi
 WORK="$(mktemp -d /tmp/mf-hotest.XXXXXX)"
 export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL=4 MAYFLY_LAB_SLOTS=64
 CPID=""
+WATCHDOG=""
 cleanup() {
   trap - EXIT INT TERM
+  [[ -n "$WATCHDOG" ]] && kill "$WATCHDOG" 2>/dev/null
   bash "$LAB" down >/dev/null 2>&1 || true
   if [[ -n "$CPID" ]] && kill -0 "$CPID" 2>/dev/null; then
     kill -TERM "$CPID" 2>/dev/null
@@ -64,7 +66,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # the whole test is bounded: a watchdog ends it after 240 s (cleanup still runs)
-( sleep 240; say "watchdog: test took longer than 240 s"; kill -TERM $$ 2>/dev/null ) &
+( sleep 240; say "watchdog: test took longer than 240 s"; kill -TERM $$ 2>/dev/null ) 9>&- &
 WATCHDOG=$!
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -77,9 +79,10 @@ SUB=001010000000001
 
 mkdir -p "$WORK/log"
 say "starting controller (http :$HP, southbound :$SP)"
-java -jar "$CONTROLLER_JAR" --server.port="$HP" --mayfly.southbound.port="$SP" \
+cp "$CONTROLLER_JAR" "$WORK/controller.jar" # a rebuild of target/ must not pull it away under us
+java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
   --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
-  >"$WORK/log/controller.log" 2>&1 &
+  >"$WORK/log/controller.log" 2>&1 9>&- &
 CPID=$!
 for _ in $(seq 1 600); do
   curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
@@ -159,7 +162,7 @@ api POST /edge-nodes/edge-b/uncordon
 http_ok ue1 && ok "firewall still serves ue1 after the refusals" || bad "ue1 after refusals"
 
 # ---- the handover under a long-lived TCP flow
-ue ue1 iperf3 -c 10.77.0.1 -p 5201 -t 8 -i 1 -f m >"$WORK/iperf.txt" 2>&1 &
+ue ue1 iperf3 -c 10.77.0.1 -p 5201 -t 8 -i 1 -f m >"$WORK/iperf.txt" 2>&1 9>&- &
 IPID=$!
 sleep 3
 if bash "$LAB" handover ue1 edge-b >"$WORK/handover.json" 2>"$WORK/handover.err"; then
@@ -243,5 +246,4 @@ TOTAL0=$((A0 + B0)); TOTAL1=$((A1 + B1))
 grep -q 'migration .* SUCCEEDED' "$WORK/log/controller.log" && ok "controller logged the migration" \
   || bad "controller log has no migration"
 
-kill "$WATCHDOG" 2>/dev/null
 finish
