@@ -279,6 +279,18 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
             if (c == null) {
               continue;
             }
+            if (!fitsLive(c)) {
+              // too big for the guest's handler area: replace the guest instead (flows are lost)
+              long gen = g.commandGeneration() + 1;
+              jdbc.update("UPDATE firewall_guest SET desired = 'DELETED', state = 'TERMINATING', command_generation = ?,"
+                  + " dispatched_at = ?, updated_at = ? WHERE guest_id = ?", gen, ts(now), ts(now), g.guestId());
+              out.add(new Outgoing(g.node(), destroy(g.guestId(), gen)));
+              String guestId = GUEST_PREFIX + UUID.randomUUID();
+              inserts.add(new Object[] {guestId, id, w.node(), w.attachment(), eff.stateful(), w.generation(), ts(now),
+                  ts(now), ts(now)});
+              out.add(new Outgoing(w.node(), create(guestId, 1, w, c)));
+              continue;
+            }
             long gen = g.commandGeneration();
             jdbc.update("UPDATE firewall_guest SET state = 'UPDATING', command_generation = ?, inflight_policy_gen = ?,"
                 + " error = NULL, dispatched_at = ?, updated_at = ? WHERE guest_id = ?", gen + 2, w.generation(),
@@ -313,6 +325,23 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       }
     });
     send(out);
+  }
+
+  /**
+   * Largest handler write a guest takes: name + '=' + value must stay below the noxs page's
+   * handler area ({@code NOXS_HANDLER_SIZE}, 4 KiB, clickos-images/include/noxs_page.h).
+   */
+  static final int HANDLER_AREA = 4096;
+
+  /** Whether the live update of {@code c} fits the guest's handler area (about 50 rules per direction). */
+  static boolean fitsLive(CompiledFirewall c) {
+    for (CompiledFirewall.HandlerWrite w : c.liveUpdate()) {
+      if (w.handler().length() + 1 + w.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          >= HANDLER_AREA) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** What the guest must enforce, or null when the subscriber gets no guest (fail closed). */

@@ -313,6 +313,30 @@ class SubscribersApiTest extends ApiTestBase {
   }
 
   @Test
+  void aPolicyTooBigForTheHandlerAreaReplacesTheGuest() throws Exception {
+    api.createSubscriber(sub("001010000000001", "10.77.1.1", "edge-a", "ue1").policy(webOnly()));
+    Command create = commands("edge-a").get(0);
+    answer("edge-a", create, true);
+    FirewallPolicy big = webOnly();
+    for (int i = 0; i < 150; i++) {
+      big.getRules().add(rule(FirewallAction.ALLOW, FirewallRule.DirectionEnum.OUTBOUND, FirewallRule.ProtocolEnum.TCP,
+          "10.78." + i + ".0/24", 1000 + i, null));
+    }
+    api.putSubscriberPolicy("001010000000001", big);
+    List<Command> sent = commands("edge-a");
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(1).hasDestroy()).isTrue();
+    assertThat(sent.get(1).getGuestId()).isEqualTo(create.getGuestId());
+    assertThat(sent.get(2).hasCreate()).isTrue();
+    assertThat(sent.get(2).getCreate().getSpec().getClickConfig()).contains("dst net 10.78.149.0/24");
+    answer("edge-a", sent.get(1), true);
+    answer("edge-a", sent.get(2), true);
+    FirewallStatus st = api.getSubscriberPolicy("001010000000001").getFirewall();
+    assertThat(st.getState()).isEqualTo(FirewallState.RUNNING);
+    assertThat(st.getGuestId()).isEqualTo(sent.get(2).getGuestId());
+  }
+
+  @Test
   void agentRefusalIsReportedAndANewPutRetries() throws Exception {
     api.createSubscriber(sub("001010000000001", "10.77.1.1", "edge-a", "ue1").policy(webOnly()));
     Command create = commands("edge-a").get(0);
