@@ -368,7 +368,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
         .setNfType(NF_TYPE)
         .setClickConfig(c.clickConfig())
         .addPorts(Port.newBuilder().setName(FirewallCompiler.ACCESS_PORT).setXconnect(w.attachment()))
-        .addPorts(Port.newBuilder().setName(FirewallCompiler.CORE_PORT).setBridge(coreBridge(w.node())))
+        .addPorts(Port.newBuilder().setName(FirewallCompiler.CORE_PORT).setBridge(coreBridge(w.node(), w.id())))
         .setMemoryBytes(cfg.memoryMib() * 1024L * 1024L)
         .setCpuWeight(cfg.cpuWeight())
         .setPidsMax(cfg.pidsMax())
@@ -383,7 +383,18 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
         .setDestroy(DestroyGuest.getDefaultInstance()).build();
   }
 
-  /** The core bridge of {@code node}: its label {@code mayfly.core-bridge}, else the default. */
+  /**
+   * The core bridge for a subscriber on {@code node}. The node label {@code mayfly.core-bridge}
+   * (else the default) may list several bridges separated by {@code :}: a Linux bridge holds at
+   * most 1024 ports, so a node with more firewall guests needs more core bridges; a subscriber
+   * always lands on the same one (hash of its id).
+   */
+  String coreBridge(String node, String subscriberId) {
+    String[] all = coreBridge(node).split(":");
+    return all.length == 1 ? all[0] : all[Math.floorMod(subscriberId.hashCode(), all.length)];
+  }
+
+  /** The core bridge label of {@code node}: its label {@code mayfly.core-bridge}, else the default. */
   String coreBridge(String node) {
     return coreBridges.computeIfAbsent(node, n -> {
       List<String> labels = jdbc.queryForList("SELECT labels FROM edge_node WHERE name = ?", String.class, n);

@@ -377,6 +377,18 @@ class SubscribersApiTest extends ApiTestBase {
   }
 
   @Test
+  void severalCoreBridgesSpreadTheGuests() throws Exception {
+    registerNode("edge-many", 16, 1L << 30, Map.of("mayfly.core-bridge", "mfcore0:mfcore1:mfcore2"));
+    for (int i = 0; i < 12; i++) {
+      api.createSubscriber(sub(String.format("0010400000%05d", i), "10.77.2." + (i + 1), "edge-many", "a" + i)
+          .policy(webOnly()));
+    }
+    List<String> bridges = commands("edge-many").stream()
+        .map(c -> c.getCreate().getSpec().getPorts(1).getBridge()).distinct().sorted().toList();
+    assertThat(bridges).hasSizeGreaterThan(1).isSubsetOf("mfcore0", "mfcore1", "mfcore2");
+  }
+
+  @Test
   void movingTheSubscriberReplacesTheGuest() throws Exception {
     api.createSubscriber(sub("001010000000001", "10.77.1.1", "edge-a", "ue1").policy(webOnly()));
     Command create = commands("edge-a").get(0);
