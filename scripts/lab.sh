@@ -4,6 +4,7 @@
 # `./mayfly clean-host` finds leftovers.
 #
 #   lab.sh up [--ues N] [--southbound-port P] [--no-agents] [--bulk-attachments N (veths b0.. per edge)]
+#             [--core-bridges K (mfcore0..K-1 per edge node; node label mayfly.core-bridge)]
 #   lab.sh down            remove everything the lab created (also after a crash)
 #   lab.sh exec NAME CMD   run CMD in namespace mf-NAME (ue1, core, edge-a, ...)
 #   lab.sh status          what exists now
@@ -15,7 +16,8 @@
 #   root ns: controller (southbound 0.0.0.0:P)
 #     mfc-a 10.77.254.1/30 ===veth=== ctl0 10.77.254.2/30  [mf-edge-a]  agent "edge-a"
 #     mfc-b 10.77.254.5/30 ===veth=== ctl0 10.77.254.6/30  [mf-edge-b]  agent "edge-b"
-#   [mf-edge-X]: bridge mfcore0 (guests' core ports) + core0 ===veth=== to-X on br0 [mf-core]
+#   [mf-edge-X]: bridge mfcore0 (guests' core ports) + core0 ===veth=== to-X0 on br0 [mf-core]
+#                (--core-bridges K: mfcore0..K-1, each with its own uplink coreK / to-XK)
 #   [mf-core]:   bridge br0 10.77.0.1/17; HTTP :8080, TCP echo :7777, iperf3 :5201
 #   [mf-ueN]:    eth0 10.77.1.N/17 ===veth=== ueN in its edge ns (the subscriber's attachment)
 #                ue1, ue3, ... on edge-a; ue2, ue4, ... on edge-b
@@ -65,17 +67,21 @@ start_bg() { # name ns cmd... : a process inside namespace ns, pid in $MAYFLY_LA
 
 cmd_up() {
   need_root
-  local ues=2 sb_port="${MAYFLY_SOUTHBOUND_PORT:-7443}" agents=1 bulk=0
+  local ues=2 sb_port="${MAYFLY_SOUTHBOUND_PORT:-7443}" agents=1 bulk=0 nbr=1
   while (($#)); do
     case "$1" in
       --ues) ues="$2"; shift 2 ;;
       --southbound-port) sb_port="$2"; shift 2 ;;
       --no-agents) agents=0; shift ;;
       --bulk-attachments) bulk="$2"; shift 2 ;;
+      --core-bridges) nbr="$2"; shift 2 ;;
       *) die "up: unknown option '$1'" ;;
     esac
   done
   [[ "$ues" =~ ^[0-9]+$ ]] && ((ues >= 0 && ues <= 250)) || die "--ues: 0..250"
+  [[ "$nbr" =~ ^[0-9]+$ ]] && ((nbr >= 1 && nbr <= 64)) || die "--core-bridges: 1..64"
+  local labels="mayfly.core-bridge=mfcore0" k
+  for ((k = 1; k < nbr; k++)); do labels+=":mfcore$k"; done
   if ip netns list | grep -qE '^mf-(core|edge-a|edge-b|ue[0-9]+)\b'; then
     printf '[lab] error: a lab exists already (./mayfly lab down first)\n' >&2
     exit 3 # distinct: the caller did not create it and must not tear it down
@@ -100,12 +106,16 @@ cmd_up() {
     ip link set "mfc-$e" up
     nsx "mf-edge-$e" ip addr add "$(ctl_edge_ip "$e")/30" dev ctl0
     nsx "mf-edge-$e" ip link set ctl0 up
-    # core bridge of the node + uplink to the core network
-    nsx "mf-edge-$e" ip link add mfcore0 type bridge forward_delay 0
-    nsx "mf-edge-$e" ip link set mfcore0 up
-    nsx "mf-edge-$e" ip link add core0 type veth peer name "to-$e" netns mf-core
-    nsx "mf-edge-$e" ip link set core0 master mfcore0 up
-    nsx mf-core ip link set "to-$e" master br0 up
+    # core bridge(s) of the node, each with an uplink to the core network (a Linux bridge
+    # holds at most 1024 ports: more guests per node need more bridges)
+    local k
+    for ((k = 0; k < nbr; k++)); do
+      nsx "mf-edge-$e" ip link add "mfcore$k" type bridge forward_delay 0
+      nsx "mf-edge-$e" ip link set "mfcore$k" up
+      nsx "mf-edge-$e" ip link add "core$k" type veth peer name "to-$e$k" netns mf-core
+      nsx "mf-edge-$e" ip link set "core$k" master "mfcore$k" up
+      nsx mf-core ip link set "to-$e$k" master br0 up
+    done
   done
 
   # data-plane link edge-a <-> edge-b for agent-to-agent migration transfers (issue 6)
@@ -167,7 +177,7 @@ cmd_up() {
         java -Xmx1g -jar "$MAYFLY_LAB_DIR/agent.jar" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
         --state-dir "$MAYFLY_LAB_DIR/agents/edge-$e" \
         --bootstrap-token-file "$MAYFLY_HOME/bootstrap-token" --ca-cert "$MAYFLY_HOME/pki/ca.pem" \
-        --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit \
+        --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit --labels "$labels" \
         --data-plane-address "$(dp_ip "$e"):$DP_PORT" \
         >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null 9>&- &
       echo $! >"$MAYFLY_LAB_DIR/pids/agent-edge-$e"
