@@ -4,7 +4,7 @@ export type InstanceState =
   | 'PENDING' | 'BOOTING' | 'RUNNING' | 'PAUSED' | 'STOPPED' | 'CRASHED' | 'FAILED' | 'UNREACHABLE' | 'TERMINATING';
 export type OperationState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ROLLED_BACK';
 export const OPERATION_STATES: OperationState[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'ROLLED_BACK'];
-export const OPERATION_TYPES = ['INSTANTIATE', 'TERMINATE', 'DRAIN'] as const;
+export const OPERATION_TYPES = ['INSTANTIATE', 'TERMINATE', 'DRAIN', 'HANDOVER', 'MIGRATE'] as const;
 
 export interface FieldError { field: string; message: string }
 export interface Problem {
