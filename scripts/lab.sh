@@ -221,7 +221,7 @@ stop_pid() { # pidfile [wait seconds]
 # slot's cgroup, then the slot's cgroups are removed.
 reap_slots() {
   local f slot pid c slots=()
-  for f in "$MAYFLY_LAB_DIR"/agents/*/slots/*.state; do
+  for f in "$MAYFLY_LAB_DIR"/agents/*/sandbox/slots/*.state "$MAYFLY_LAB_DIR"/agents/*/slots/*.state; do
     [[ -e "$f" ]] || continue
     slot="$(sed -n 's/^slot=//p' "$f" | head -1)"
     pid="$(sed -n 's/^pid=//p' "$f" | head -1)"
