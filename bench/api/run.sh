@@ -16,7 +16,7 @@ MAYFLY_HOME="$HOME_DIR" MAYFLY_NODE_NAME="$NODE" \
 UP_PID=$!
 cleanup() {
   kill -TERM "$UP_PID" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 1200); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
   pkill -KILL -f "$HOME_DIR" 2>/dev/null || true
   rm -rf "$HOME_DIR"
 }

@@ -50,8 +50,8 @@ echo "up_test: agent $NODE READY after $((SECONDS - start)) s"
 grep -q "admin / " "$LOG" || fail "launcher did not print the admin credential"
 
 kill -TERM "$UP_PID"
-for _ in $(seq 1 300); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$UP_PID" 2>/dev/null && fail "./mayfly up did not stop within 30 s of SIGTERM"
+for _ in $(seq 1 1200); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$UP_PID" 2>/dev/null && fail "./mayfly up did not stop within 120 s of SIGTERM"
 wait "$UP_PID" 2>/dev/null
 
 sleep 0.5

@@ -444,7 +444,24 @@ public final class Agent implements AutoCloseable {
     if (m != null) {
       m.close();
     }
+    // let commands already handed to the workers finish first: a boot still in flight
+    // would otherwise start a guest after the destroy-all below had listed the guests
+    workers.shutdown();
+    try {
+      workers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (cfg.destroyGuestsOnExit() && driver.available()) {
+      // stop the pool (it discards its prepared shells) before listing the guests, so no
+      // refill can create a shell behind the destroy-all
+      driver.pool().ifPresent(p -> {
+        try {
+          p.close();
+        } catch (RuntimeException e) {
+          log.warn("closing shell pool: {}", e.getMessage());
+        }
+      });
       for (GuestInfo g : driver.driver().list()) {
         try {
           driver.driver().destroy(g.guestId());
@@ -453,12 +470,6 @@ public final class Agent implements AutoCloseable {
         }
       }
       log.info("destroyed all guests (--destroy-guests-on-exit)");
-    }
-    workers.shutdown();
-    try {
-      workers.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     driver.close();
