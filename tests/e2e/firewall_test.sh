@@ -6,39 +6,10 @@
 # Last line: "firewall_test: N passed, M failed".
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CONTROLLER_JAR="$ROOT/controller/target/mayfly-controller.jar"
-LAB="$ROOT/scripts/lab.sh"
-PASSED=0
-FAILED=0
-
-say() { printf '[firewall_test] %s\n' "$*" >&2; }
-ok() { PASSED=$((PASSED + 1)); say "PASS: $*"; }
-bad() { FAILED=$((FAILED + 1)); say "FAIL: $*"; }
-finish() { echo "firewall_test: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
-
-if [[ $(id -u) -ne 0 ]]; then
-  say "SKIPPED: needs root (network namespaces, sandboxed guests)"
-  echo "firewall_test: 0 passed, 0 failed (skipped: not root)"
-  exit 0
-fi
-for tool in curl nc ping iperf3 python3 nsenter jq java; do
-  command -v "$tool" >/dev/null || { say "missing tool '$tool' (./mayfly test installs it)"; bad "prerequisites"; finish; exit 1; }
-done
-for f in "$CONTROLLER_JAR" "$ROOT/edge-agent/target/edge-agent-0.1.0-SNAPSHOT-all.jar" \
-  "$ROOT/clickos-images/target/bin/clickos"; do
-  [[ -f "$f" ]] || { say "not built: $f (mvn verify / ./mayfly build)"; bad "build"; finish; exit 1; }
-done
-# one lab per machine: queue behind another run (CI and a developer on the same host)
-mkdir -p /run/lock
-exec 9>/run/lock/mayfly-lab.lock
-if ! flock -n 9; then
-  say "another lab run holds /run/lock/mayfly-lab.lock: waiting (up to 20 min)"
-  flock -w 1200 9 || { bad "lab lock"; finish; exit 1; }
-fi
-if ip netns list | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
-  say "a lab is already running (./mayfly lab down)"; bad "no lab running"; finish; exit 1
-fi
+NAME=firewall_test
+TOOLS="curl nc ping iperf3 python3 nsenter jq java"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WORK="$(mktemp -d /tmp/mf-fwtest.XXXXXX)"
 export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL=4 MAYFLY_LAB_SLOTS=64
