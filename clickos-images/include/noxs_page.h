@@ -72,7 +72,11 @@ enum noxs_sysctl {
   NOXS_SYSCTL_RESUME = 4,      /* continue after a checkpoint                  */
   NOXS_SYSCTL_RESTORE = 5,     /* like BOOT, then load element state from bulk */
   NOXS_SYSCTL_WRITE_HANDLER = 6, /* handler area: "elem.handler\nVALUE"        */
-  NOXS_SYSCTL_STATS = 7        /* refresh the stats area now                   */
+  NOXS_SYSCTL_STATS = 7,       /* refresh the stats area now                   */
+  NOXS_SYSCTL_IMPORT = 8       /* running guest: replace its element state with
+                                  the checkpoint in the bulk area (live
+                                  migration into a guest booted ahead; the
+                                  result area names a refused blob)           */
 };
 
 enum noxs_dev_type {

@@ -11,6 +11,11 @@
  *   WRITE_HANDLER  "elem.handler\nVALUE" from the handler area
  *   CHECKPOINT     serialise element state to the bulk area, CHECKPOINTED,
  *                  packet processing paused until RESUME (or POWEROFF)
+ *   IMPORT   (running) load element state from the bulk area into the live
+ *            graph, replacing what the elements hold (live migration into
+ *            a guest booted ahead of the pause); the bulk area is mapped,
+ *            not copied; a refused blob leaves the guest running with
+ *            result_code < 0 and the reason in the result area
  *   POWEROFF state STOPPED, ack, exit 0
  */
 #include "clickos.h"
@@ -22,6 +27,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
 #if defined(__SANITIZE_ADDRESS__)
@@ -152,6 +158,31 @@ static int do_checkpoint(void) {
   return 0;
 }
 
+/* Loads the blob of bulk_len bytes at NOXS_BULK_OFF: mapped read-only (no
+ * copy; the offset is page aligned) unless it is empty. */
+static int load_bulk(ErrCtx *cerr) {
+  uint64_t bl = H->bulk_len;
+  if (bl > NOXS_BULK_MAX || bl > (uint64_t)CKPT_MAX + 16)
+    return err_report(cerr, 0, "bulk_len %llu exceeds the size cap", (unsigned long long)bl);
+  if (bl < 16) return err_report(cerr, 0, "checkpoint: truncated header (%llu bytes)", (unsigned long long)bl);
+  struct stat st;
+  if (fstat(page_fd, &st) < 0 || (uint64_t)st.st_size < (uint64_t)NOXS_BULK_OFF + bl)
+    return err_report(cerr, 0, "bulk area shorter than bulk_len (%llu bytes)", (unsigned long long)bl);
+  void *m = mmap(NULL, (size_t)bl, PROT_READ, MAP_SHARED, page_fd, (off_t)NOXS_BULK_OFF);
+  if (m == MAP_FAILED) return err_report(cerr, 0, "cannot map the bulk area: %s", strerror(errno));
+  int lr = ckpt_load(grouter, m, (size_t)bl, cerr);
+  munmap(m, (size_t)bl);
+  return lr;
+}
+
+static void do_import(void) {
+  ErrCtx cerr = {0};
+  cerr.quiet = true;
+  if (load_bulk(&cerr) < 0) set_result(-EINVAL, 0, cerr.first.s ? cerr.first.s : "import: checkpoint refused");
+  else set_result(0, 0, "");
+  str_free(&cerr.first);
+}
+
 static uint64_t read_kick(bool block) {
   uint64_t v = 0;
   for (;;) {
@@ -200,6 +231,7 @@ static void handle_running_request(void) {
       } else ack();
       return;
     case NOXS_SYSCTL_RESUME: set_result(0, 0, ""); ack(); return;
+    case NOXS_SYSCTL_IMPORT: do_import(); ack(); return;
     default: set_result(-ENOSYS, 0, "request not valid while running"); ack(); return;
   }
 }
@@ -263,24 +295,9 @@ static int boot(bool restore) {
     return -1;
   }
   if (restore) {
-    uint64_t bl = H->bulk_len;
-    uint8_t *blob = NULL;
-    int lr = -1;
     ErrCtx cerr = {0};
     cerr.file = NULL;
-    if (bl > NOXS_BULK_MAX || bl > (uint64_t)CKPT_MAX + 16) err_report(&cerr, 0, "bulk_len %llu exceeds the size cap", (unsigned long long)bl);
-    else {
-      blob = xmalloc(bl ? bl : 1);
-      size_t done = 0;
-      while (done < bl) {
-        ssize_t r = pread(page_fd, blob + done, bl - done, (off_t)NOXS_BULK_OFF + (off_t)done);
-        if (r <= 0) { if (r < 0 && errno == EINTR) continue; break; }
-        done += (size_t)r;
-      }
-      if (done < bl) err_report(&cerr, 0, "bulk area shorter than bulk_len (%zu of %llu bytes)", done, (unsigned long long)bl);
-      else lr = ckpt_load(grouter, blob, bl, &cerr);
-    }
-    free(blob);
+    int lr = load_bulk(&cerr);
     if (lr < 0) {
       set_result(-EINVAL, 0, cerr.first.s ? cerr.first.s : "checkpoint: restore failed");
       set_state(NOXS_STATE_FAILED);

@@ -420,33 +420,70 @@ void router_free(Router *r) {
  *   payload: u32 nrecords, then per record:
  *     u16 name_len, name, u16 class_len, class, u32 data_len, data
  */
+/* CRC-32 (IEEE, the same value as crc32_ieee) sliced by 8: ~5x faster than
+ * the byte-wise table; the checkpoint is checksummed inside the downtime
+ * (dump and import), 290 KB at 10 000 flows. */
+static uint32_t ckpt_crc(const uint8_t *p, size_t n) {
+  static uint32_t t[8][256];
+  static int init;
+  if (!init) {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+      for (int k = 1; k < 8; k++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+    init = 1;
+  }
+  uint32_t c = 0xFFFFFFFFu;
+  while (n >= 8) {
+    uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+/* Writes the header and the payload into one buffer (no second copy of the
+ * payload); element state is appended in place. */
 int ckpt_build(Router *r, Blob *out) {
-  Blob pl = {0};
+  size_t base = out->len;
+  blob_u32(out, CKPT_MAGIC);
+  blob_u32(out, CKPT_VERSION);
+  blob_u32(out, 0); /* payload length, patched below */
+  blob_u32(out, 0); /* crc, patched below */
+  size_t pl = out->len;
   uint32_t nrec = 0;
-  blob_u32(&pl, 0);
+  blob_u32(out, 0);
   for (int i = 0; i < r->ne; i++) {
     Element *e = r->e[i];
     if (!e->cls->save) continue;
-    Blob d = {0};
-    if (e->cls->save(e, &d) < 0) { free(d.p); continue; }
     size_t nl = strlen(e->name), cl = strlen(e->cls->name);
-    blob_u16(&pl, (uint16_t)nl);
-    blob_bytes(&pl, e->name, nl);
-    blob_u16(&pl, (uint16_t)cl);
-    blob_bytes(&pl, e->cls->name, cl);
-    blob_u32(&pl, (uint32_t)d.len);
-    blob_bytes(&pl, d.p, d.len);
-    free(d.p);
+    size_t rec = out->len;
+    blob_u16(out, (uint16_t)nl);
+    blob_bytes(out, e->name, nl);
+    blob_u16(out, (uint16_t)cl);
+    blob_bytes(out, e->cls->name, cl);
+    size_t lenat = out->len;
+    blob_u32(out, 0);
+    if (e->cls->save(e, out) < 0) { out->len = rec; continue; }
+    size_t dl = out->len - lenat - 4;
+    for (int k = 0; k < 4; k++) out->p[lenat + k] = (uint8_t)(dl >> (8 * k));
     nrec++;
   }
-  for (int k = 0; k < 4; k++) pl.p[k] = (uint8_t)(nrec >> (8 * k));
-  if (pl.len > CKPT_MAX) { free(pl.p); return -1; }
-  blob_u32(out, CKPT_MAGIC);
-  blob_u32(out, CKPT_VERSION);
-  blob_u32(out, (uint32_t)pl.len);
-  blob_u32(out, crc32_ieee(pl.p, pl.len));
-  blob_bytes(out, pl.p, pl.len);
-  free(pl.p);
+  size_t plen = out->len - pl;
+  for (int k = 0; k < 4; k++) out->p[pl + k] = (uint8_t)(nrec >> (8 * k));
+  if (plen > CKPT_MAX) { out->len = base; return -1; }
+  uint32_t crc = ckpt_crc(out->p + pl, plen);
+  for (int k = 0; k < 4; k++) {
+    out->p[base + 8 + k] = (uint8_t)(plen >> (8 * k));
+    out->p[base + 12 + k] = (uint8_t)(crc >> (8 * k));
+  }
   return 0;
 }
 
@@ -458,7 +495,7 @@ int ckpt_load(Router *r, const uint8_t *p, size_t n, ErrCtx *err) {
   if (ver != CKPT_VERSION) return err_report(err, 0, "checkpoint: unsupported version %u (expected %u)", ver, CKPT_VERSION);
   if (len > CKPT_MAX) return err_report(err, 0, "checkpoint: payload too large (%u bytes)", len);
   if (len > n - 16) return err_report(err, 0, "checkpoint: truncated payload (%zu of %u bytes)", n - 16, len);
-  if (crc32_ieee(p + 16, len) != crc) return err_report(err, 0, "checkpoint: checksum mismatch");
+  if (ckpt_crc(p + 16, len) != crc) return err_report(err, 0, "checkpoint: checksum mismatch");
   BlobR b = {p + 16, len, 0, false};
   uint32_t nrec = blobr_u32(&b);
   for (uint32_t i = 0; i < nrec && !b.bad; i++) {

@@ -1,7 +1,8 @@
 /* test_guest.c - drives `clickos --guest` through the noxs page protocol:
  * PREPARED, BOOT (good and bad configs), STATS, WRITE_HANDLER (good and
- * bad), CHECKPOINT, RESUME, POWEROFF, RESTORE in a fresh guest, and RESTORE
- * of a corrupted blob. */
+ * bad), CHECKPOINT, RESUME, POWEROFF, RESTORE in a fresh guest, IMPORT into
+ * a running guest (good, corrupted, truncated), and RESTORE of a corrupted
+ * blob. */
 #define _GNU_SOURCE 1
 #include "harness.h"
 #include "noxs_page.h"
@@ -128,6 +129,13 @@ static const char *CONFIG =
   "fw[0] -> f :: IPFilter(allow tcp, deny all) -> Discard;\n"
   "fw[1] -> Discard;\n";
 
+/* the same graph with nothing sending: flows and counts come only from IMPORT */
+static const char *IMPORT_CONFIG =
+  "src :: Idle -> c :: Counter -> MarkIPHeader -> [0]fw :: FlowFirewall(TIMEOUT 3600);\n"
+  "Idle -> [1]fw;\n"
+  "fw[0] -> f :: IPFilter(allow tcp, deny all) -> Discard;\n"
+  "fw[1] -> Discard;\n";
+
 TEST(boot_stats_write_checkpoint_restore) {
   Guest g;
   CHECK(guest_start(&g) == 0);
@@ -194,6 +202,47 @@ TEST(boot_stats_write_checkpoint_restore) {
   CHECK(request(&r, NOXS_SYSCTL_POWEROFF) == 0);
   CHECK_EQ_INT(guest_wait(&r), 0);
   guest_close(&r);
+
+  /* IMPORT into a guest booted ahead (live migration): the state replaces
+   * what the running graph holds; a corrupted blob is refused and the guest
+   * keeps running with what it had */
+  Guest im;
+  CHECK(guest_start(&im) == 0);
+  set_config(&im, IMPORT_CONFIG);
+  CHECK(request(&im, NOXS_SYSCTL_BOOT) == 0);
+  CHECK_EQ_INT(im.h->state, NOXS_STATE_RUNNING);
+  CHECK(request(&im, NOXS_SYSCTL_STATS) == 0);
+  CHECK(strstr(stats(&im), "fw.size 0\n") != NULL);
+  CHECK(ftruncate(im.page_fd, NOXS_BULK_OFF + blen) == 0);
+  CHECK(pwrite(im.page_fd, blob, blen, NOXS_BULK_OFF) == (ssize_t)blen);
+  im.h->bulk_len = blen;
+  CHECK(request(&im, NOXS_SYSCTL_IMPORT) == 0);
+  CHECK_EQ_INT(im.h->result_code, 0);
+  CHECK_EQ_INT(im.h->state, NOXS_STATE_RUNNING);
+  CHECK(request(&im, NOXS_SYSCTL_STATS) == 0);
+  s = stats(&im);
+  CHECK(strstr(s, "c.count 7\n") != NULL);
+  CHECK(strstr(s, "fw.size 1\n") != NULL);
+  blob[blen - 1] ^= 0xFF;
+  CHECK(pwrite(im.page_fd, blob, blen, NOXS_BULK_OFF) == (ssize_t)blen);
+  CHECK(request(&im, NOXS_SYSCTL_IMPORT) == 0);
+  CHECK(im.h->result_code < 0);
+  CHECK(strstr(result(&im), "checksum") != NULL);
+  CHECK_EQ_INT(im.h->state, NOXS_STATE_RUNNING);
+  im.h->bulk_len = 10; /* shorter than a header */
+  CHECK(request(&im, NOXS_SYSCTL_IMPORT) == 0);
+  CHECK(im.h->result_code < 0);
+  CHECK(strstr(result(&im), "truncated") != NULL);
+  im.h->bulk_len = blen + 4096; /* longer than the bulk area */
+  CHECK(request(&im, NOXS_SYSCTL_IMPORT) == 0);
+  CHECK(im.h->result_code < 0);
+  CHECK(strstr(result(&im), "shorter") != NULL);
+  CHECK(request(&im, NOXS_SYSCTL_STATS) == 0);
+  CHECK(strstr(stats(&im), "fw.size 1\n") != NULL);
+  CHECK(request(&im, NOXS_SYSCTL_POWEROFF) == 0);
+  CHECK_EQ_INT(guest_wait(&im), 0);
+  guest_close(&im);
+  blob[blen - 1] ^= 0xFF;
 
   /* corrupted blob is refused with a clear error */
   Guest c;
