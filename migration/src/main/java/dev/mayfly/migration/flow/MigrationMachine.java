@@ -221,6 +221,11 @@ public final class MigrationMachine {
         fail(p, "aborted before " + p + ": " + abortReason, reached);
         return;
       }
+      if (p == Phase.PAUSE_SOURCE && runsLive()) {
+        if (!runLive()) return;
+        i = Phase.RESUME.ordinal(); // next: DESTROY_SOURCE
+        continue;
+      }
       synchronized (this) {
         state = MigrationState.RUNNING;
         phase = p;
@@ -249,6 +254,112 @@ public final class MigrationMachine {
         return;
       }
     }
+  }
+
+  private boolean runsLive() {
+    try {
+      boolean live = steps.runsLive(ctx);
+      if (live) ctx.attributes().put("live", "true");
+      return live;
+    } catch (RuntimeException e) {
+      log.warn("{}: runsLive failed ({}); running the phases one by one", ctx, describe(e));
+      return false;
+    }
+  }
+
+  /**
+   * The downtime as one call ({@link MigrationSteps#live}): PAUSE_SOURCE is recorded as started
+   * (and published) before the call; afterwards each phase the agents completed is recorded with
+   * the duration they measured, laid end to end from that start, and a failed phase from the end
+   * of the last completed one to now. Returns true if all six succeeded (and were recorded).
+   */
+  private boolean runLive() {
+    Instant t0;
+    synchronized (this) {
+      state = MigrationState.RUNNING;
+      phase = Phase.PAUSE_SOURCE;
+      t0 = clock.now();
+      phases[Phase.PAUSE_SOURCE.ordinal()] = phases[Phase.PAUSE_SOURCE.ordinal()].started(t0);
+      updatedAt = t0;
+    }
+    String failure = publishForward(Phase.PAUSE_SOURCE);
+    List<LiveTiming> done = List.of();
+    Phase failedAt = Phase.PAUSE_SOURCE;
+    if (failure == null) {
+      synchronized (interruptLock) {
+        if (abortReason != null) failure = "aborted: " + abortReason;
+        else interruptible = true;
+      }
+    }
+    if (failure == null) {
+      try {
+        done = steps.live(ctx);
+        String bad = checkLive(done, Phase.LIVE.size());
+        if (bad != null) {
+          failure = bad;
+          failedAt = Phase.RESUME; // where the agents stand is unknown: the full rollback plan
+          done = List.of();
+        }
+      } catch (LiveMigrationException e) {
+        done = e.completed();
+        failedAt = e.phase();
+        String bad = checkLive(done, Phase.LIVE.indexOf(failedAt));
+        failure = e.getMessage() == null || e.getMessage().isBlank() ? describe(e) : e.getMessage();
+        if (bad != null) {
+          failure = failure + " (" + bad + ")";
+          done = List.of();
+        }
+        if (abortReason != null && e.getCause() instanceof InterruptedException) {
+          failure = "aborted: " + abortReason + " (" + failure + ")";
+        }
+      } catch (Exception e) {
+        failure = describe(e);
+        if (e instanceof InterruptedException && abortReason != null) {
+          failure = "aborted: " + abortReason + " (" + failure + ")";
+        }
+      } finally {
+        synchronized (interruptLock) {
+          interruptible = false;
+          Thread.interrupted();
+        }
+      }
+    }
+    Instant end = clock.now();
+    synchronized (this) {
+      Instant at = t0;
+      for (LiveTiming t : done) {
+        Instant e = at.plusNanos(t.micros() * 1000L);
+        if (e.isAfter(end)) e = end;
+        int k = t.phase().ordinal();
+        phases[k] = phases[k].started(at).ended(e, null);
+        at = e;
+      }
+      if (failure != null) {
+        int k = failedAt.ordinal();
+        phases[k] = phases[k].started(at).ended(end, failure);
+        phase = failedAt;
+      } else {
+        phase = Phase.RESUME;
+      }
+      updatedAt = end;
+    }
+    if (failure == null) failure = publishForward(Phase.RESUME);
+    else {
+      fail(failedAt, failedAt + " failed: " + failure, failedAt);
+      return false;
+    }
+    if (failure != null) {
+      fail(Phase.RESUME, "RESUME failed: " + failure, Phase.RESUME);
+      return false;
+    }
+    return true;
+  }
+
+  /** Null if {@code done} is the first {@code n} live phases in order, else what is wrong. */
+  private static String checkLive(List<LiveTiming> done, int n) {
+    List<Phase> got = done == null ? null : done.stream().map(LiveTiming::phase).toList();
+    if (got != null && got.equals(Phase.LIVE.subList(0, Math.max(0, n)))) return null;
+    return "the agents reported the phases " + got + ", expected " + Phase.LIVE.subList(0, Math.max(0, n));
   }
 
   private String invoke(Phase p) {

@@ -14,6 +14,30 @@ package dev.mayfly.migration.flow;
 public interface MigrationSteps {
   void prepareTarget(MigrationContext ctx) throws Exception;
 
+  /**
+   * Whether this migration runs its downtime live: {@link #live} instead of the six calls
+   * {@code pauseSource .. resumeTarget}. Asked once, after {@code PREPARE_TARGET} succeeded.
+   * Default false.
+   */
+  default boolean runsLive(MigrationContext ctx) {
+    return false;
+  }
+
+  /**
+   * Runs {@code PAUSE_SOURCE .. RESUME} ({@link Phase#LIVE}) as one sequence driven agent to
+   * agent (the source pauses and checkpoints, streams to the target, which imports the state into
+   * the guest it booted during {@code PREPARE_TARGET} and takes the traffic over), so no round trip
+   * to the caller happens inside the downtime. Returns the agents' timing of each of the six
+   * phases, in order; the machine records them as the phases' durations and the downtime as
+   * their sum. On failure throw a {@link LiveMigrationException} naming the failed phase and the
+   * phases completed before it (any other exception counts as a failure at {@code PAUSE_SOURCE}).
+   * Called only if {@link #runsLive} said so.
+   */
+  default java.util.List<LiveTiming> live(MigrationContext ctx) throws Exception {
+    throw new UnsupportedOperationException("live migration is not implemented by " + getClass().getName());
+  }
+
+
   void pauseSource(MigrationContext ctx) throws Exception;
 
   void checkpoint(MigrationContext ctx) throws Exception;

@@ -19,6 +19,13 @@ public enum Phase {
   /** Destroy the (paused) guest on the source. Cleanup: a failure here does not roll back. */
   DESTROY_SOURCE;
 
+  /**
+   * The phases a live migration ({@link MigrationSteps#live}) runs agent to agent with one
+   * command, in order: {@code PAUSE_SOURCE .. RESUME}, i.e. the whole downtime.
+   */
+  public static final java.util.List<Phase> LIVE = java.util.List.of(PAUSE_SOURCE, CHECKPOINT, TRANSFER,
+      RESTORE_TARGET, MOVE_TRAFFIC, RESUME);
+
   /** True once the source guest may be paused, i.e. for this phase and all after it. */
   public boolean pausesSource() {
     return compareTo(PAUSE_SOURCE) >= 0;

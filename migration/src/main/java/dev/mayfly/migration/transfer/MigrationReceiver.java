@@ -53,6 +53,23 @@ public final class MigrationReceiver implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
   private final Map<String, Expectation> expected = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService commits = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "migration-commit");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * What a live migration does on the target once the checkpoint is verified, before the sender
+   * hears DONE: typically import the state into the guest booted ahead and let it take the
+   * traffic. Runs on a commit thread (not the event loop). Its return value (a short report, at
+   * most 4096 UTF-8 bytes, e.g. the target's timings) goes back in DONE; an exception refuses the
+   * checkpoint (the sender gets ERROR with its message and the expectation fails).
+   */
+  @FunctionalInterface
+  public interface Commit {
+    String apply(byte[] bytes, Checkpoint checkpoint) throws Exception;
+  }
 
   private MigrationReceiver(SslContext ssl, TransferOptions options, String bindHost, int port)
       throws TransferException {
@@ -117,13 +134,23 @@ public final class MigrationReceiver implements AutoCloseable {
    * @throws IllegalStateException if this migration id is already expected
    */
   public CompletableFuture<byte[]> expect(String migrationId, String guestId, String token, Duration timeout) {
+    return expect(migrationId, guestId, token, timeout, null);
+  }
+
+  /**
+   * {@link #expect(String, String, String, Duration)} for a live migration: {@code commit} runs
+   * once the checkpoint is verified, and DONE (with its report) goes back only after it
+   * succeeded; the future completes after the commit. Null: no commit (DONE at once).
+   */
+  public CompletableFuture<byte[]> expect(String migrationId, String guestId, String token, Duration timeout,
+      Commit commit) {
     checkText(migrationId, "migrationId", TransferFrame.MAX_ID_BYTES);
     checkText(guestId, "guestId", 255);
     checkText(token, "token", TransferFrame.MAX_TOKEN_BYTES);
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
-    Expectation e = new Expectation(migrationId, guestId, token.getBytes(StandardCharsets.UTF_8));
+    Expectation e = new Expectation(migrationId, guestId, token.getBytes(StandardCharsets.UTF_8), commit);
     if (expected.putIfAbsent(migrationId, e) != null) {
       throw new IllegalStateException("migration " + migrationId + " is already expected");
     }
@@ -153,6 +180,7 @@ public final class MigrationReceiver implements AutoCloseable {
   @Override
   public void close() {
     for (Expectation e : expected.values()) e.fail("migration receiver closing");
+    commits.shutdownNow();
     server.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
@@ -169,15 +197,17 @@ public final class MigrationReceiver implements AutoCloseable {
     final String migrationId;
     final String guestId;
     final byte[] token;
+    final Commit commit;
     final CompletableFuture<byte[]> future = new CompletableFuture<>();
     final AtomicBoolean claimed = new AtomicBoolean();
     volatile Channel channel;
     volatile ScheduledFuture<?> timer;
 
-    Expectation(String migrationId, String guestId, byte[] token) {
+    Expectation(String migrationId, String guestId, byte[] token, Commit commit) {
       this.migrationId = migrationId;
       this.guestId = guestId;
       this.token = token;
+      this.commit = commit;
     }
 
     boolean fail(String reason) {
@@ -313,8 +343,35 @@ public final class MigrationReceiver implements AutoCloseable {
       }
       byte[] done = buf;
       buf = null;
-      ctx.writeAndFlush(new TransferFrame.Done(done.length)).addListener(ChannelFutureListener.CLOSE);
-      exp.future.complete(done);
+      if (exp.commit == null) {
+        ctx.writeAndFlush(new TransferFrame.Done(done.length)).addListener(ChannelFutureListener.CLOSE);
+        exp.future.complete(done);
+        return;
+      }
+      Expectation x = exp;
+      Channel ch = ctx.channel();
+      Checkpoint verified = cp;
+      try {
+        commits.execute(() -> commit(x, ch, done, verified));
+      } catch (java.util.concurrent.RejectedExecutionException rejected) {
+        fail("migration receiver closing");
+      }
+    }
+
+    /** On a commit thread: apply, then DONE with the report (or ERROR via the expectation). */
+    private void commit(Expectation e, Channel ch, byte[] bytes, Checkpoint cp) {
+      String report;
+      try {
+        report = e.commit.apply(bytes, cp);
+      } catch (Exception x) {
+        String why = x.getMessage() == null ? x.toString() : x.getMessage();
+        log.warn("migration {}: commit refused: {}", e.migrationId, why);
+        e.fail("migration " + e.migrationId + " was not committed on the target: " + why);
+        return;
+      }
+      if (e.future.complete(bytes)) {
+        ch.writeAndFlush(new TransferFrame.Done(bytes.length, report)).addListener(ChannelFutureListener.CLOSE);
+      }
     }
 
     private void fail(String reason) {

@@ -277,7 +277,7 @@ public final class MigrationSender implements AutoCloseable {
           if (d.totalBytes() != data.length) {
             fail("receiver " + peer + " confirmed " + d.totalBytes() + " bytes, " + data.length + " were sent");
           } else {
-            result.complete(new TransferResult(data.length, (System.nanoTime() - sendStart) / 1e6));
+            result.complete(new TransferResult(data.length, (System.nanoTime() - sendStart) / 1e6, d.report()));
           }
           ctx.close();
         } else if (msg instanceof TransferFrame.Error e) {

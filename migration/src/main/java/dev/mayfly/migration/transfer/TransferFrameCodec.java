@@ -50,6 +50,9 @@ public final class TransferFrameCodec extends MessageToMessageCodec<ByteBuf, Tra
       buf.writeByte(TransferFrame.END).writeLong(e.totalBytes()).writeInt(e.crc32c());
     } else if (frame instanceof TransferFrame.Done d) {
       buf.writeByte(TransferFrame.DONE).writeLong(d.totalBytes());
+      if (!d.report().isEmpty()) {
+        writeString(buf, d.report(), TransferFrame.MAX_REASON_BYTES, "report");
+      }
     } else if (frame instanceof TransferFrame.Error e) {
       buf.writeByte(TransferFrame.ERROR);
       String reason = e.reason() == null ? "unknown" : e.reason();
@@ -97,7 +100,8 @@ public final class TransferFrameCodec extends MessageToMessageCodec<ByteBuf, Tra
       }
       case TransferFrame.DONE -> {
         need(in, 8, "DONE size");
-        yield new TransferFrame.Done(in.readLong());
+        long n = in.readLong();
+        yield new TransferFrame.Done(n, in.isReadable() ? readString(in, TransferFrame.MAX_REASON_BYTES, "DONE report") : "");
       }
       case TransferFrame.ERROR -> new TransferFrame.Error(readString(in, TransferFrame.MAX_REASON_BYTES, "ERROR reason"));
       default -> throw new CorruptedFrameException("unknown frame type " + type);

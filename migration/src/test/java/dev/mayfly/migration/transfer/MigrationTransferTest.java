@@ -102,6 +102,37 @@ class MigrationTransferTest {
   }
 
   @Test
+  void liveCommitRunsBeforeDoneAndItsReportReachesTheSender() throws Exception {
+    String id = newId();
+    byte[] cp = checkpoint("pfw-live", 290_000);
+    java.util.concurrent.atomic.AtomicReference<Checkpoint> committed = new java.util.concurrent.atomic.AtomicReference<>();
+    CompletableFuture<byte[]> in = receiver.expect(id, "pfw-live", "tok", EXPECT, (bytes, c) -> {
+      committed.set(c);
+      return "restore=0.8 move_traffic=0.0 resume=0.1";
+    });
+    OpenTransfer open = sender.open(HOST, receiver.port(), id, "tok").get(30, TimeUnit.SECONDS);
+    TransferResult r = open.send(cp).get(30, TimeUnit.SECONDS);
+    assertThat(r.report()).isEqualTo("restore=0.8 move_traffic=0.0 resume=0.1");
+    assertThat(in.get(30, TimeUnit.SECONDS)).isEqualTo(cp);
+    assertThat(committed.get().header().guestId()).isEqualTo("pfw-live");
+    assertThat(committed.get().elementState()).isPresent();
+  }
+
+  @Test
+  void aRefusedCommitFailsBothSidesWithItsReason() throws Exception {
+    String id = newId();
+    byte[] cp = checkpoint("pfw-live2", 4096);
+    CompletableFuture<byte[]> in = receiver.expect(id, "pfw-live2", "tok", EXPECT, (bytes, c) -> {
+      throw new IllegalStateException("import into pfw-live2: checkpoint: checksum mismatch");
+    });
+    CompletableFuture<TransferResult> out = sender.send(HOST, receiver.port(), id, "tok", cp);
+    assertThat(failure(out)).isInstanceOf(TransferException.class)
+        .hasMessageContaining("was not committed on the target: import into pfw-live2: checkpoint: checksum mismatch");
+    assertThat(failure(in)).hasMessageContaining("checksum mismatch");
+    assertThat(receiver.pending()).isZero();
+  }
+
+  @Test
   void openIsRefusedForAnUnknownMigrationAndAbortsCleanly() throws Exception {
     assertThat(failure(sender.open(HOST, receiver.port(), "not-announced", "tok")))
         .isInstanceOf(TransferException.class).hasMessageContaining("is not expected by this node");

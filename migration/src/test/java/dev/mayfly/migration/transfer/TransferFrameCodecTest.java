@@ -46,6 +46,8 @@ class TransferFrameCodecTest {
     assertThat(roundTrip(new TransferFrame.Accept())).isEqualTo(new TransferFrame.Accept());
     assertThat(roundTrip(new TransferFrame.End(99, 0xCAFEBABE))).isEqualTo(new TransferFrame.End(99, 0xCAFEBABE));
     assertThat(roundTrip(new TransferFrame.Done(99))).isEqualTo(new TransferFrame.Done(99));
+    assertThat(roundTrip(new TransferFrame.Done(99, "restore=0.81 resume=0.05")))
+        .isEqualTo(new TransferFrame.Done(99, "restore=0.81 resume=0.05"));
     assertThat(roundTrip(new TransferFrame.Error("refused: reasons"))).isEqualTo(new TransferFrame.Error("refused: reasons"));
     byte[] chunk = new byte[TransferFrame.CHUNK_BYTES];
     chunk[0] = 1;
