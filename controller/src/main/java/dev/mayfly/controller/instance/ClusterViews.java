@@ -46,6 +46,11 @@ public class ClusterViews {
       alloc.put((String) row[0], new long[] {((Number) row[1]).longValue(),
           row[2] == null ? 0 : ((Number) row[2]).longValue()});
     }
+    for (Object[] row : instances.migratingIn()) { // live migrations under way count on their target
+      long[] a = alloc.computeIfAbsent((String) row[0], k -> new long[2]);
+      a[0] += ((Number) row[1]).longValue();
+      a[1] += row[2] == null ? 0 : ((Number) row[2]).longValue();
+    }
     List<NodeView> views = new ArrayList<>();
     for (EdgeNodeEntity n : nodes.findAll()) {
       long[] a = alloc.getOrDefault(n.name(), new long[2]);

@@ -170,6 +170,11 @@ public class InstanceService {
         && !current.state().isFinal()) {
       return current;
     }
+    if (repo.activeMigrations(inst.guestId()) > 0) {
+      throw ApiProblem.conflict("migration-in-progress", "NF instance " + id + " is being live-migrated;"
+          + " delete it when the MIGRATE operation has finished",
+          List.of(ApiProblem.fieldError("instanceId", "a live migration of this instance is in progress")));
+    }
     Instant now = Instant.now();
     OperationEntity op = operations.start(Type.TERMINATE, ResourceType.NF_INSTANCE, id.toString(), now);
     if (current != null && current.type() == Type.INSTANTIATE && !current.state().isFinal()) {

@@ -34,6 +34,13 @@ public class NfInstanceEntity {
   @Column(name = "desired_state")
   private String desiredState;
   private long generation;
+  /**
+   * The next command generation is above this (a live migration reserves generations
+   * {@code generation+1 .. generation+10} of the guest on both agents; see
+   * {@code dev.mayfly.controller.migration.InstanceMigrations}).
+   */
+  @Column(name = "generation_floor")
+  private long generationFloor;
   @Column(name = "observed_state")
   private String observedState;
   @Column(name = "observed_generation")
@@ -90,7 +97,7 @@ public class NfInstanceEntity {
   /** Desired state changes: bump the generation so agents see a new command. */
   public void desire(Desired d, Instant now) {
     this.desiredState = d.name();
-    this.generation++;
+    this.generation = Math.max(generation, generationFloor) + 1;
     this.dispatchedAt = null;
     touch(now);
   }
@@ -111,7 +118,7 @@ public class NfInstanceEntity {
   /** Crashed / stopped guest comes back: same guest id, next generation. */
   public void restart(Instant now) {
     this.restarts++;
-    this.generation++;
+    this.generation = Math.max(generation, generationFloor) + 1;
     this.observedState = Observed.PENDING.name();
     this.dispatchedAt = null;
     touch(now);
@@ -194,6 +201,10 @@ public class NfInstanceEntity {
 
   public Observed observed() {
     return Observed.valueOf(observedState);
+  }
+
+  public long generationFloor() {
+    return generationFloor;
   }
 
   public long observedGeneration() {

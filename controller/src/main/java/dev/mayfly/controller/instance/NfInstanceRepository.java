@@ -48,4 +48,18 @@ public interface NfInstanceRepository extends JpaRepository<NfInstanceEntity, UU
   @Query("select i.nodeName, count(i), sum(i.memoryBytes) from NfInstanceEntity i where i.nodeName is not null"
       + " group by i.nodeName")
   List<Object[]> allocation();
+
+  /** Unfinished live migrations of this guest (issue 6; the {@code migration} table). */
+  @Query(value = "select count(*) from migration where guest_id = :guestId"
+      + " and state not in ('SUCCEEDED', 'FAILED', 'ROLLED_BACK')", nativeQuery = true)
+  long activeMigrations(@Param("guestId") String guestId);
+
+  /**
+   * Per target node: NF instances being live-migrated there (not yet moved), and their memory,
+   * so placement counts them on the target while they move.
+   */
+  @Query(value = "select m.target_node, count(*), sum(i.memory_bytes) from migration m join nf_instance i"
+      + " on i.guest_id = m.guest_id where m.kind = 'MIGRATE' and m.state not in ('SUCCEEDED', 'FAILED',"
+      + " 'ROLLED_BACK') and i.node_name <> m.target_node group by m.target_node", nativeQuery = true)
+  List<Object[]> migratingIn();
 }

@@ -8,6 +8,7 @@ import dev.mayfly.controller.config.Json;
 import dev.mayfly.controller.firewall.FirewallProvisioner;
 import dev.mayfly.controller.firewall.FirewallSettings;
 import dev.mayfly.controller.firewall.PolicyMapper;
+import dev.mayfly.controller.reconcile.ReconcileTrigger;
 import dev.mayfly.controller.web.ApiProblem;
 import dev.mayfly.migration.flow.MigrationContext;
 import dev.mayfly.migration.flow.MigrationMachine;
@@ -52,6 +53,8 @@ public class MigrationService implements SmartLifecycle {
   private final AgentCommands agents;
   private final FirewallProvisioner provisioner;
   private final FirewallSettings fw;
+  private final InstanceMigrations instances;
+  private final ReconcileTrigger reconcile;
   private final Map<String, MigrationMachine> running = new ConcurrentHashMap<>();
   private final AtomicInteger threads = new AtomicInteger();
   private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -63,8 +66,11 @@ public class MigrationService implements SmartLifecycle {
   private volatile boolean started;
 
   public MigrationService(JdbcTemplate jdbc, TransactionTemplate tx, MigrationStore store, AgentCommands agents,
-      FirewallProvisioner provisioner, FirewallSettings fw) {
+      FirewallProvisioner provisioner, FirewallSettings fw, InstanceMigrations instances,
+      ReconcileTrigger reconcile) {
     this.jdbc = jdbc;
+    this.instances = instances;
+    this.reconcile = reconcile;
     this.tx = tx;
     this.store = store;
     this.agents = agents;
@@ -177,6 +183,49 @@ public class MigrationService implements SmartLifecycle {
     return opId;
   }
 
+  // ------------------------------------------------------------------ NF instance
+
+  /**
+   * Checks a migrate request for an NF instance and starts it; returns the operation id. The
+   * checks and the instance-specific parts are in {@link InstanceMigrations}.
+   *
+   * @throws ApiProblem 404 unknown instance, 422 missing/unknown/same target, 409 not RUNNING,
+   *     not migratable (node without checkpoint, cross-connected port), target not feasible
+   *     (unreachable, cordoned, full, labels), a migration already in progress
+   */
+  public UUID migrateInstance(UUID instanceId, String targetNode) {
+    Instant now = Instant.now();
+    String migId = "mig-" + UUID.randomUUID();
+    UUID opId = UUID.randomUUID();
+    MigrationStore.Row row;
+    try {
+      row = tx.execute(s -> instances.check(instanceId, targetNode, store, opId, migId, now));
+    } catch (DuplicateKeyException e) {
+      throw conflict("migration-in-progress", "instanceId", "NF instance " + instanceId
+          + " has a migration in progress");
+    }
+    MigrationContext ctx = new MigrationContext(row.id(), row.guestId(), row.sourceNode(), row.targetNode());
+    start(new MigrationMachine(ctx, instanceSteps(row)).listener(store::save), row);
+    return opId;
+  }
+
+  /** The steps of an NF-instance migration described by {@code row}. */
+  AgentMigrationSteps instanceSteps(MigrationStore.Row row) {
+    return new AgentMigrationSteps(agents, row.baseGeneration(), () -> instances.spec(row),
+        () -> jdbc.queryForObject("SELECT data_plane_address FROM edge_node WHERE name = ?", String.class,
+            row.targetNode()),
+        instances.new Traffic(row), timeouts);
+  }
+
+  /** The steps of the migration {@code row} by its kind, or null for a kind this controller does not know. */
+  AgentMigrationSteps stepsFor(MigrationStore.Row row) {
+    return switch (row.kind()) {
+      case "HANDOVER" -> firewallSteps(row);
+      case "MIGRATE" -> instanceSteps(row);
+      default -> null;
+    };
+  }
+
   private static ApiProblem conflict(String type, String field, String detail) {
     return new ApiProblem(HttpStatus.CONFLICT, type, "Conflict", detail,
         field == null ? null : List.of(new FieldError(field, detail)));
@@ -196,6 +245,8 @@ public class MigrationService implements SmartLifecycle {
         running.remove(row.id());
         if (row.subscriberId() != null) {
           provisioner.enqueue(row.subscriberId()); // let the provisioner look at the final rows
+        } else {
+          reconcile.kick(); // an NF instance: the reconciler looks at its final row
         }
       }
     });
@@ -206,7 +257,7 @@ public class MigrationService implements SmartLifecycle {
     return new AgentMigrationSteps(agents, row.baseGeneration(), () -> firewallSpec(row),
         () -> jdbc.queryForObject("SELECT data_plane_address FROM edge_node WHERE name = ?", String.class,
             row.targetNode()),
-        new FirewallTraffic(row), timeouts);
+        new FirewallTraffic(row), timeouts, AgentMigrationSteps.Mode.LIVE); // issue 6: the downtime agent to agent
   }
 
   /** The firewall guest's spec on the target node: same policy, ports of the target. */
@@ -268,14 +319,21 @@ public class MigrationService implements SmartLifecycle {
 
   // ------------------------------------------------------------------ restart
 
-  /** Resumes or rolls back every unfinished migration found in the database. */
+  /**
+   * Resumes or rolls back every unfinished migration found in the database, each with the steps
+   * of its kind (a subscriber's firewall or an NF instance).
+   */
   public int resumeUnfinished() {
     int n = 0;
     for (MigrationStore.Row row : store.unfinished()) {
       if (running.containsKey(row.id())) {
         continue;
       }
-      AgentMigrationSteps steps = firewallSteps(row);
+      AgentMigrationSteps steps = stepsFor(row);
+      if (steps == null) {
+        log.error("migration {} has unknown kind '{}'; left as it is", row.id(), row.kind());
+        continue;
+      }
       MigrationSnapshot snap = row.snapshot();
       MigrationMachine m = snap == null
           ? new MigrationMachine(new MigrationContext(row.id(), row.guestId(), row.sourceNode(), row.targetNode()),

@@ -30,10 +30,21 @@ public class MigrationStore {
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  /** One migration row. */
+  /**
+   * One migration row. {@code baseGeneration} is the base of the command generations the
+   * migration sends ({@code base+1 .. base+10}); {@code instanceGeneration} (MIGRATE only) is the
+   * NF instance's generation when it started, which a rollback restores.
+   */
   public record Row(String id, String kind, UUID operationId, String subscriberId, String guestId, String nfType,
       String sourceNode, String targetNode, String sourceAttachment, String targetAttachment, long baseGeneration,
-      String state, String snapshotJson) {
+      String state, String snapshotJson, Long instanceGeneration) {
+
+    public Row(String id, String kind, UUID operationId, String subscriberId, String guestId, String nfType,
+        String sourceNode, String targetNode, String sourceAttachment, String targetAttachment, long baseGeneration,
+        String state, String snapshotJson) {
+      this(id, kind, operationId, subscriberId, guestId, nfType, sourceNode, targetNode, sourceAttachment,
+          targetAttachment, baseGeneration, state, snapshotJson, null);
+    }
 
     public MigrationSnapshot snapshot() {
       return snapshotJson == null ? null : JSON.readValue(snapshotJson, MigrationSnapshot.class);
@@ -53,21 +64,21 @@ public class MigrationStore {
   }
 
   private static final String SELECT = "SELECT id, kind, operation_id, subscriber_id, guest_id, nf_type, source_node,"
-      + " target_node, source_attachment, target_attachment, base_generation, state, snapshot FROM migration";
+      + " target_node, source_attachment, target_attachment, base_generation, state, snapshot, instance_generation FROM migration";
 
   private static Row row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
     return new Row(rs.getString(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getString(5),
         rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11),
-        rs.getString(12), rs.getString(13));
+        rs.getString(12), rs.getString(13), (Long) rs.getObject(14));
   }
 
   /** Inserts the migration row (in the caller's transaction). */
   void insert(Row r, Instant now) {
     jdbc.update("INSERT INTO migration (id, kind, operation_id, subscriber_id, guest_id, nf_type, source_node,"
-        + " target_node, source_attachment, target_attachment, base_generation, state, created_at, updated_at)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)", r.id(), r.kind(), r.operationId(),
-        r.subscriberId(), r.guestId(), r.nfType(), r.sourceNode(), r.targetNode(), r.sourceAttachment(),
-        r.targetAttachment(), r.baseGeneration(), ts(now), ts(now));
+        + " target_node, source_attachment, target_attachment, base_generation, state, created_at, updated_at,"
+        + " instance_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)", r.id(), r.kind(),
+        r.operationId(), r.subscriberId(), r.guestId(), r.nfType(), r.sourceNode(), r.targetNode(),
+        r.sourceAttachment(), r.targetAttachment(), r.baseGeneration(), ts(now), ts(now), r.instanceGeneration());
   }
 
   /** Inserts the operation row of a new migration (in the caller's transaction). */
