@@ -1,5 +1,5 @@
 import { ApiError, readProblem } from './problem';
-import type { EdgeNode, FirewallPolicy, NfDescriptor, NfInstance, Operation, Page, Subscriber, SubscriberCreate, SubscriberFirewall } from './types';
+import type { EdgeNode, FirewallCounters, FirewallPolicy, HandoverRequest, NfDescriptor, NfInstance, Operation, Page, Subscriber, SubscriberCreate, SubscriberFirewall } from './types';
 
 const KEY = 'mayfly.credential';
 export const API_BASE = '/api/v1';
@@ -95,4 +95,9 @@ export const api = {
   policy: (id: string) => request<SubscriberFirewall>(`/subscribers/${encodeURIComponent(id)}/policy`),
   putPolicy: (id: string, p: FirewallPolicy) =>
     request<SubscriberFirewall>(`/subscribers/${encodeURIComponent(id)}/policy`, { method: 'PUT', body: p }),
+  counters: (id: string, signal?: AbortSignal) =>
+    request<FirewallCounters>(`/subscribers/${encodeURIComponent(id)}/firewall/counters`, { signal }),
+  handover: (id: string, body: HandoverRequest) =>
+    request<Operation>(`/subscribers/${encodeURIComponent(id)}/handover`, { method: 'POST', body }),
+  operation: (id: string) => request<Operation>(`/operations/${encodeURIComponent(id)}`),
 };

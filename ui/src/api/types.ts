@@ -58,3 +58,12 @@ export interface Subscriber {
 }
 export interface SubscriberCreate { id: string; ueIp: string; edgeNode: string; attachment: string; failOpen?: boolean; policy?: FirewallPolicy }
 export interface SubscriberFirewall { subscriberId: string; generation: number; firewall: FirewallStatus; policy?: FirewallPolicy }
+
+// ---- live firewall counters and handover (issue 7, issue 6) ----
+export interface DirectionCounters { allowed: number; denied: number }
+export interface FirewallCounters {
+  subscriberId: string; node: string; guestId: string; readAt: string;
+  outbound: DirectionCounters; inbound: DirectionCounters; flows?: number; readMillis?: number;
+  handlers: Record<string, number>;
+}
+export interface HandoverRequest { targetNode: string; attachment: string }

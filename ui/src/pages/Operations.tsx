@@ -53,8 +53,17 @@ export function OperationsPage() {
   );
 }
 
-function OperationItem({ op }: { op: Operation }) {
-  const phases = op.phases.filter((p) => typeof p.durationMs === 'number');
+/** Phases that sum up others (a migration's `downtime` and `total`): not drawn as bar segments. */
+const SUMMARY_PHASES = new Set(['downtime', 'total']);
+
+/** A migration's downtime (pause to resume), from its `downtime` phase. */
+export function downtimeMs(op: Operation): number | undefined {
+  return op.phases.find((p) => p.name === 'downtime')?.durationMs;
+}
+
+export function OperationItem({ op }: { op: Operation }) {
+  const phases = op.phases.filter((p) => typeof p.durationMs === 'number' && !SUMMARY_PHASES.has(p.name));
+  const downtime = downtimeMs(op);
   const sum = phases.reduce((a, p) => a + (p.durationMs ?? 0), 0);
   return (
     <li className="op" data-op={op.id} data-state={op.state}>
@@ -64,12 +73,15 @@ function OperationItem({ op }: { op: Operation }) {
         <span>
           {op.resource.type === 'EDGE_NODE' ? (
             <a href={href.node(op.resource.id)}>{op.resource.id}</a>
+          ) : op.resource.type === 'SUBSCRIBER' ? (
+            <a href={href.subscriber(op.resource.id)}>{op.resource.id}</a>
           ) : (
             <code title={op.resource.id}>{shortId(op.resource.id)}</code>
           )}
         </span>
         <StatusBadge value={op.state} />
         <span className="muted">total {ms(totalMs(op))}</span>
+        {downtime !== undefined ? <span className="downtime" data-testid="op-downtime">downtime {ms(downtime)}</span> : null}
       </div>
       {phases.length ? (
         <div className="phase-bar" aria-hidden="true">
@@ -85,7 +97,7 @@ function OperationItem({ op }: { op: Operation }) {
       <ul className="phases" aria-label="Phases">
         {op.phases.map((p, i) => (
           <li key={i}>
-            <span className="swatch" style={{ background: typeof p.durationMs === 'number' ? PHASE_COLORS[phases.indexOf(p) % PHASE_COLORS.length] : 'transparent' }} />
+            <span className="swatch" style={{ background: phases.includes(p) ? PHASE_COLORS[phases.indexOf(p) % PHASE_COLORS.length] : 'transparent' }} />
             {p.name} <span className="muted">{p.state.toLowerCase()}</span> {ms(p.durationMs)}
             {p.detail ? <span className="muted"> — {p.detail}</span> : null}
           </li>

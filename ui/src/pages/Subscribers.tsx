@@ -7,6 +7,8 @@ import { time } from '../components/format';
 import { StatusBadge } from '../components/StatusBadge';
 import { useLive } from '../live/LiveProvider';
 import { href } from '../router';
+import { FirewallCountersPanel } from './FirewallCountersPanel';
+import { HandoverPanel } from './HandoverPanel';
 import { PolicyEditor } from './PolicyEditor';
 import { looksLikeIp } from './policyForm';
 
@@ -178,6 +180,7 @@ function CreateSubscriber({ onCreated }: { onCreated: () => void }) {
 
 /** Where the subscriber's firewall runs, its state (polled every 2 s), and the policy editor. */
 export function SubscriberPage({ id }: { id: string }) {
+  const { nodes } = useLive();
   const [sub, setSub] = useState<Subscriber | null>(null);
   const [fw, setFw] = useState<SubscriberFirewall | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -236,9 +239,9 @@ export function SubscriberPage({ id }: { id: string }) {
         </div>
       ) : !error ? <p aria-busy="true">Loading…</p> : null}
       <h2>Counters</h2>
-      <p className="muted">
-        Live counters (packets allowed and denied, flows) are not offered by the northbound API yet, so the dashboard cannot show them.
-      </p>
+      {f && f.state !== 'NONE' ? <FirewallCountersPanel subscriberId={id} /> : <p className="muted">No firewall guest: no counters.</p>}
+      <h2>Handover</h2>
+      {sub ? <HandoverPanel subscriberId={id} currentNode={sub.edgeNode} attachment={sub.attachment} nodes={Object.values(nodes)} /> : null}
       <h2>Firewall policy</h2>
       {fw ? <PolicyEditor key={editorKey} subscriberId={id} initial={fw.policy} onSaved={(r) => setFw(r)} /> : null}
     </section>
