@@ -48,6 +48,34 @@ import org.slf4j.LoggerFactory;
 public final class MigrationReceiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MigrationReceiver.class);
 
+  /**
+   * TEST-ONLY fault injection, never set in production: with the environment variable
+   * {@code MAYFLY_TEST_DELAY_RECEIVE_MS} (or the system property
+   * {@code mayfly.test.delay-receive-ms}) set to N &gt; 0 at start, the receiver holds every
+   * complete transfer for N ms before verifying and answering it (logged as a warning), so an
+   * end-to-end test can kill this agent while a migration stream is open
+   * (tests/e2e/handover_fault_test.sh). Keep N below the idle timeout (10 s).
+   */
+  static final long TEST_DELAY_RECEIVE_MS = testDelay();
+
+  private static long testDelay() {
+    String v = System.getProperty("mayfly.test.delay-receive-ms", System.getenv("MAYFLY_TEST_DELAY_RECEIVE_MS"));
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      long ms = Long.parseLong(v.trim());
+      if (ms > 0) {
+        log.warn("TEST-ONLY fault injection active: MAYFLY_TEST_DELAY_RECEIVE_MS={} (every received migration is"
+            + " held {} ms before it is verified)", ms, ms);
+      }
+      return Math.max(0, ms);
+    } catch (NumberFormatException e) {
+      log.warn("MAYFLY_TEST_DELAY_RECEIVE_MS='{}' is not a number of milliseconds; ignored", v);
+      return 0;
+    }
+  }
+
   private final SslContext ssl;
   private final TransferOptions options;
   private final EventLoopGroup group;
@@ -222,6 +250,7 @@ public final class MigrationReceiver implements AutoCloseable {
     private int received;
     private int nextSeq;
     private final CRC32C crc = new CRC32C();
+    private boolean held; // TEST_DELAY_RECEIVE_MS applied to this connection
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -317,6 +346,18 @@ public final class MigrationReceiver implements AutoCloseable {
     private void onEnd(ChannelHandlerContext ctx, TransferFrame.End e) {
       if (buf == null) {
         protocolError(ctx, "END before BEGIN");
+        return;
+      }
+      if (TEST_DELAY_RECEIVE_MS > 0 && !held) { // test-only, see TEST_DELAY_RECEIVE_MS
+        held = true;
+        Expectation x = exp;
+        log.warn("TEST-ONLY fault injection: holding the received stream of migration {} for {} ms",
+            x.migrationId, TEST_DELAY_RECEIVE_MS);
+        ctx.executor().schedule(() -> {
+          if (!x.future.isDone() && ctx.channel().isActive()) {
+            onEnd(ctx, e);
+          }
+        }, TEST_DELAY_RECEIVE_MS, TimeUnit.MILLISECONDS);
         return;
       }
       if (e.totalBytes() != buf.length || received != buf.length) {
