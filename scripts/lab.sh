@@ -182,16 +182,22 @@ cmd_up() {
         >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null 9>&- &
       echo $! >"$MAYFLY_LAB_DIR/pids/agent-edge-$e"
     done
+    # READY: enrolled, connected and registered. Two JVMs starting at once on a loaded
+    # machine (a CI run beside builds) can take well over a minute: MAYFLY_LAB_AGENT_READY_WAIT
+    # seconds (default 180) before giving up, with the agent's log tail.
+    local ready_wait="${MAYFLY_LAB_AGENT_READY_WAIT:-180}" t0=$SECONDS
     for e in "${EDGES[@]}"; do
-      local t
-      for ((t = 0; t < 600; t++)); do
+      while ((SECONDS - t0 < ready_wait)); do
         grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>/dev/null && break
         kill -0 "$(cat "$MAYFLY_LAB_DIR/pids/agent-edge-$e")" 2>/dev/null \
           || { tail -20 "$MAYFLY_LAB_DIR/log/agent-edge-$e.log" >&2; die "agent edge-$e exited"; }
         sleep 0.1
       done
-      grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" || die "agent edge-$e not READY after 60 s"
-      log "agent edge-$e READY (controller $(ctl_root_ip "$e"):$sb_port)"
+      if ! grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out"; then
+        tail -20 "$MAYFLY_LAB_DIR/log/agent-edge-$e.log" >&2
+        die "agent edge-$e not READY after $ready_wait s (log: $MAYFLY_LAB_DIR/log/agent-edge-$e.log)"
+      fi
+      log "agent edge-$e READY after $((SECONDS - t0)) s (controller $(ctl_root_ip "$e"):$sb_port)"
     done
   fi
   # wait for the servers to listen
@@ -311,6 +317,15 @@ cmd_handover() {
     'import json,sys; i=json.load(sys.stdin)["items"]; print(i[0]["id"] if i else "")')" \
     || die "handover: cannot list subscribers at $api"
   [[ -n "$sub" ]] || die "handover: no subscriber with UE IP $(ue_ip "$n")"
+  # the bridge holding the link on the source (the firewall guest's cross-connect): an interface
+  # that leaves a namespace leaves its bridge, so a link that comes back after a refused or failed
+  # handover is put into it again (the source guest still runs and serves it)
+  local xbr
+  xbr="$(ip -n "mf-$from" -o link show "ue$n" 2>/dev/null | sed -n 's/.* master \([^ ]*\) .*/\1/p')"
+  back() { # the link returns to the source, into its cross-connect again
+    ip -n "mf-$target" link set "ue$n" netns "mf-$from" 2>/dev/null && ip -n "mf-$from" link set "ue$n" up \
+      && { [[ -z "$xbr" ]] || ip -n "mf-$from" link set "ue$n" master "$xbr"; }
+  }
   if [[ "$from" != "$target" ]]; then # the radio side of the handover: the link moves
     ip -n "mf-$from" link set "ue$n" netns "mf-$target"
     ip -n "mf-$target" link set "ue$n" up
@@ -321,8 +336,7 @@ cmd_handover() {
   status="${out##*$'\n'}"; body="${out%$'\n'*}"
   if [[ "$status" != 202 ]]; then
     if [[ "$from" != "$target" ]]; then # refused: the link goes back
-      ip -n "mf-$target" link set "ue$n" netns "mf-$from"
-      ip -n "mf-$from" link set "ue$n" up
+      back
     fi
     echo "$body"
     die "handover refused (HTTP $status)"
@@ -338,7 +352,7 @@ cmd_handover() {
   echo "$body"
   if [[ "$state" != SUCCEEDED ]]; then
     if [[ "$from" != "$target" ]]; then # the firewall stayed on the source: so does the link
-      ip -n "mf-$target" link set "ue$n" netns "mf-$from" 2>/dev/null && ip -n "mf-$from" link set "ue$n" up
+      back
     fi
     die "handover of $sub to $target: $state"
   fi
