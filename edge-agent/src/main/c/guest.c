@@ -191,6 +191,43 @@ int noxs_guest_restore(noxs_shell_t *s, const char *guest_id, uint64_t generatio
   return 0;
 }
 
+int noxs_guest_import(noxs_shell_t *s, const uint8_t *blob, int64_t blob_len, int timeout_ms,
+                      noxs_error_t *err) {
+  nx_clear(err);
+  if (blob_len < 16 || (uint64_t) blob_len > NOXS_BULK_MAX)
+    return nx_fail(err, EINVAL, "import: checkpoint of %lld bytes (16..%u)", (long long) blob_len, NOXS_BULK_MAX);
+  int st = noxs_shell_state(s);
+  if (st != NOXS_STATE_RUNNING) return nx_fail(err, EBUSY, "import: guest is not running (state %d)", st);
+  if (nx_fds(s, err) < 0) return nx_wrap(err, "import");
+  if (ftruncate(s->page_fd, NOXS_BULK_OFF + blob_len) < 0) {
+    nx_fail(err, errno, "import: size bulk area");
+    nx_trim(s);
+    return -1;
+  }
+  int64_t off = 0;
+  while (off < blob_len) {
+    ssize_t n = pwrite(s->page_fd, blob + off, blob_len - off, NOXS_BULK_OFF + off);
+    if (n <= 0) {
+      nx_fail(err, n < 0 ? errno : EIO, "import: write bulk area");
+      nx_trim(s);
+      return -1;
+    }
+    off += n;
+  }
+  s->hdr->bulk_len = (uint64_t) blob_len;
+  s->hdr->result_len = 0;
+  s->hdr->result_code = 0;
+  int rc = nx_request(s, NOXS_SYSCTL_IMPORT, timeout_ms, err);
+  nx_trim(s);
+  if (rc < 0) return nx_wrap(err, "import");
+  if (s->hdr->result_code != 0) {
+    char text[NOXS_RESULT_SIZE + 1];
+    noxs_guest_result(s, text, sizeof text);
+    return nx_fail(err, NOXS_E_REJECTED, "import: %s", text[0] ? text : "the guest refused the checkpoint");
+  }
+  return 0;
+}
+
 int64_t noxs_guest_checkpoint(noxs_shell_t *s, int timeout_ms, noxs_error_t *err) {
   nx_clear(err);
   int st = noxs_shell_state(s);

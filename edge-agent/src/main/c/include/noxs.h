@@ -104,6 +104,11 @@ int noxs_guest_restore(noxs_shell_t *s, const char *guest_id, uint64_t generatio
 /* Checkpoint: sysctl CHECKPOINT; returns the blob length (read it with noxs_guest_read_bulk). */
 int64_t noxs_guest_checkpoint(noxs_shell_t *s, int timeout_ms, noxs_error_t *err);
 int64_t noxs_guest_read_bulk(noxs_shell_t *s, uint8_t *buf, int64_t len, noxs_error_t *err);
+/* Import (live migration, issue 6): a running guest replaces its element state
+ * with the checkpoint blob (written to the bulk area; sysctl IMPORT). A refused
+ * blob fails with NOXS_E_REJECTED and the guest keeps running unchanged. */
+int noxs_guest_import(noxs_shell_t *s, const uint8_t *blob, int64_t blob_len, int timeout_ms,
+                      noxs_error_t *err);
 /* Resume after a checkpoint (sysctl RESUME). */
 int noxs_guest_resume(noxs_shell_t *s, int timeout_ms, noxs_error_t *err);
 /* Freezer (v1 freezer.state / v2 cgroup.freeze); waits until frozen/thawed. */

@@ -27,17 +27,14 @@ import org.springframework.stereotype.Component;
 @Component
 public class AgentCommands implements SouthboundListener {
 
-  /** A failed call: the agent answered not-ok, did not answer in time, or is gone. */
-  public static class CommandFailedException extends Exception {
-    private final String errorCode;
-
+  /**
+   * A failed call: the agent answered not-ok, did not answer in time, or is gone. An
+   * {@link dev.mayfly.migration.agent.AgentCommandSteps.AgentCallException} (the migration steps'
+   * failure type) with the agent's error code, UNREACHABLE or TIMEOUT.
+   */
+  public static class CommandFailedException extends dev.mayfly.migration.agent.AgentCommandSteps.AgentCallException {
     public CommandFailedException(String errorCode, String message) {
-      super(message);
-      this.errorCode = errorCode;
-    }
-
-    public String errorCode() {
-      return errorCode;
+      super(errorCode, message);
     }
   }
 

@@ -257,7 +257,7 @@ public class MigrationService implements SmartLifecycle {
     return new AgentMigrationSteps(agents, row.baseGeneration(), () -> firewallSpec(row),
         () -> jdbc.queryForObject("SELECT data_plane_address FROM edge_node WHERE name = ?", String.class,
             row.targetNode()),
-        new FirewallTraffic(row), timeouts);
+        new FirewallTraffic(row), timeouts, AgentMigrationSteps.Mode.LIVE); // issue 6: the downtime agent to agent
   }
 
   /** The firewall guest's spec on the target node: same policy, ports of the target. */

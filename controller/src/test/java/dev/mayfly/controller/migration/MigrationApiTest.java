@@ -21,6 +21,7 @@ import dev.mayfly.migration.flow.StepStatus;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
 import dev.mayfly.southbound.v1.GuestState;
+import dev.mayfly.southbound.v1.Timing;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,13 +129,32 @@ class MigrationApiTest extends ApiTestBase {
     if (c.hasCheckpoint() || c.hasMigrateOut()) {
       b.setCheckpointBytes(4242);
     }
-    if (c.hasCheckpoint()) {
+    if (c.hasCheckpoint() || c.hasMigrateOut() && c.getMigrateOut().getLive()) {
       b.putHandlers("fw.size", "3").putHandlers("out_count.count", "15");
+    }
+    if (c.hasMigrateOut() && c.getMigrateOut().getLive()) { // the source agent's timings of the downtime
+      LIVE_MS.forEach((phase, ms) -> b.addTimings(Timing.newBuilder().setPhase(phase).setMillis(ms)));
     }
     if (c.hasReadHandlers()) {
       b.putHandlers("fw.size", "3").putHandlers("fw.flows", "not recorded").putHandlers("out_count.count", "17");
     }
     return b.build();
+  }
+
+  /** What the fake source agent reports for a live migration (ms). */
+  static final Map<String, Double> LIVE_MS = new java.util.LinkedHashMap<>();
+
+  static {
+    LIVE_MS.put("pause", 0.05);
+    LIVE_MS.put("checkpoint", 0.4);
+    LIVE_MS.put("transfer", 1.2);
+    LIVE_MS.put("restore", 0.8);
+    LIVE_MS.put("move_traffic", 0.0);
+    LIVE_MS.put("resume", 0.01);
+  }
+
+  static boolean live(Command c) {
+    return c.hasMigrateOut() && c.getMigrateOut().getLive();
   }
 
   static CommandResult fail(Command c, String code, String msg) {
@@ -200,34 +220,38 @@ class MigrationApiTest extends ApiTestBase {
       assertThat(p.getState()).isEqualTo(OperationState.SUCCEEDED);
       assertThat(p.getDurationMs()).isNotNull().isGreaterThanOrEqualTo(0.0);
     });
+    // the downtime phases carry the source agent's timings; the downtime is their sum (no
+    // controller round trip inside it)
+    List<Double> reported = new ArrayList<>(LIVE_MS.values());
     double sum = 0;
-    for (OperationPhase p : o.getPhases().subList(1, 7)) {
-      sum += p.getDurationMs();
+    for (int i = 0; i < 6; i++) {
+      assertThat(o.getPhases().get(1 + i).getDurationMs()).isCloseTo(reported.get(i), org.assertj.core.data.Offset
+          .offset(0.002));
+      sum += reported.get(i);
     }
-    assertThat(o.getPhases().get(8).getDurationMs()).isGreaterThanOrEqualTo(sum * 0.99 - 0.01);
+    assertThat(o.getPhases().get(8).getDurationMs()).isCloseTo(sum, org.assertj.core.data.Offset.offset(0.01));
 
-    // the commands, per node, in order, with the token and the target's data-plane address
-    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED", "READ_HANDLERS");
-    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "DESTROY");
+    // the commands, per node, in order: the target boots the guest ahead, the source opens its
+    // connection, then ONE live command runs the downtime agent to agent
+    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "READ_HANDLERS");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "MIGRATE_OUT", "DESTROY");
     Command expect = gateway.sentTo("edge-b").stream().filter(Command::hasExpectMigration).findFirst().orElseThrow();
     Command open = gateway.sentTo("edge-a").stream().filter(Command::hasMigrateOut).findFirst().orElseThrow();
     assertThat(open.getMigrateOut().getOpenOnly()).as("connection opened ahead of the pause").isTrue();
     Command out = gateway.sentTo("edge-a").stream().filter(c -> c.hasMigrateOut() && !c.getMigrateOut().getOpenOnly())
         .findFirst().orElseThrow();
-    Command restore = gateway.sentTo("edge-b").stream().filter(Command::hasRestoreMigrated).findFirst()
-        .orElseThrow();
-    Command ckpt = gateway.sentTo("edge-a").stream().filter(Command::hasCheckpoint).findFirst().orElseThrow();
+    assertThat(out.getMigrateOut().getLive()).isTrue();
     String migId = expect.getExpectMigration().getMigrationId();
     assertThat(out.getMigrateOut().getToken()).isEqualTo(expect.getExpectMigration().getToken()).hasSizeGreaterThan(30);
     assertThat(out.getMigrateOut().getMigrationId()).isEqualTo(migId);
     assertThat(out.getMigrateOut().getTargetAddress()).isEqualTo("127.0.0.1:7500");
-    assertThat(ckpt.getCheckpoint().getMigrationId()).isEqualTo(migId);
-    assertThat(restore.getRestoreMigrated().getMigrationId()).isEqualTo(migId);
-    assertThat(restore.getRestoreMigrated().getSpec().getPortsList()).anySatisfy(p -> {
+    assertThat(expect.getExpectMigration().hasSpec()).as("target boots the guest ahead").isTrue();
+    assertThat(expect.getExpectMigration().getGuestGeneration()).isEqualTo(expect.getGeneration() + 1);
+    assertThat(expect.getExpectMigration().getSpec().getPortsList()).anySatisfy(p -> {
       assertThat(p.getName()).isEqualTo("access");
       assertThat(p.getXconnect()).isEqualTo("ue1b");
     });
-    assertThat(restore.getRestoreMigrated().getSpec().getClickConfig()).contains("FlowFirewall");
+    assertThat(expect.getExpectMigration().getSpec().getClickConfig()).contains("FlowFirewall");
     // generations: newer than the create, increasing per node
     long created = 1;
     long prev = created;
@@ -317,15 +341,16 @@ class MigrationApiTest extends ApiTestBase {
 
   @Test
   void corruptedCheckpointRollsBackAndResumesTheSource() throws Exception {
-    script = (n, c) -> c.hasRestoreMigrated() ? fail(c, "CONFIG_REJECTED", "transfer failed: invalid checkpoint:"
-        + " trailer at offset 1207: CRC32C mismatch: stored 0x1, computed 0x2") : ok(c);
+    // what the source agent answers when the target's receiver caught a corrupted stream
+    script = (n, c) -> live(c) ? fail(c, "INTERNAL", "TRANSFER: receiver 127.0.0.1:7500 aborted migration m:"
+        + " CRC32C mismatch over 290046 bytes of migration m: sender 0x1, received 0x2; stream corrupted,"
+        + " checkpoint discarded (source guest resumed)") : ok(c);
     Operation o = awaitFinal(accepted(handover(SUB, "{\"targetNode\":\"edge-b\",\"attachment\":\"ue1b\"}")));
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
-    assertThat(o.getError().getDetail()).contains("RESTORE_TARGET failed").contains("CRC32C mismatch");
+    assertThat(o.getError().getDetail()).contains("TRANSFER failed").contains("CRC32C mismatch");
     assertThat(o.getError().getTitle()).contains("still runs on edge-a");
-    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
-    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "RESTORE_MIGRATED", "CANCEL_MIGRATION",
-        "DESTROY");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "MIGRATE_OUT", "UNPAUSE");
+    assertThat(actions("edge-b")).containsExactly("EXPECT_MIGRATION", "CANCEL_MIGRATION", "DESTROY");
     assertThat(o.getPhases()).extracting(OperationPhase::getName).contains("compensate:RESUME_SOURCE",
         "compensate:DISCARD_TARGET", "downtime");
     assertThat(subscriberNode()).isEqualTo("edge-a/ue1");
@@ -338,6 +363,20 @@ class MigrationApiTest extends ApiTestBase {
   }
 
   @Test
+  void refusedImportOnTheTargetRollsBackAtRestore() throws Exception {
+    script = (n, c) -> live(c) ? fail(c, "INTERNAL", "RESTORE_TARGET: receiver 127.0.0.1:7500 aborted migration m:"
+        + " migration m was not committed on the target: import into g: checkpoint: checksum mismatch"
+        + " (source guest resumed)") : ok(c);
+    Operation o = awaitFinal(accepted(handover(SUB, "{\"targetNode\":\"edge-b\",\"attachment\":\"ue1b\"}")));
+    assertThat(o.getState()).isEqualTo(OperationState.FAILED);
+    assertThat(o.getError().getDetail()).contains("RESTORE_TARGET failed").contains("checksum mismatch");
+    assertThat(o.getPhases().get(1).getState()).isEqualTo(OperationState.SUCCEEDED);
+    assertThat(o.getPhases().get(4).getState()).isEqualTo(OperationState.FAILED);
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "MIGRATE_OUT", "UNPAUSE");
+    assertThat(subscriberNode()).isEqualTo("edge-a/ue1");
+  }
+
+  @Test
   void targetAgentKilledMidTransferLeavesTheSourceRunning() throws Exception {
     script = (n, c) -> {
       if (c.hasMigrateOut() && !c.getMigrateOut().getOpenOnly()) {
@@ -345,27 +384,27 @@ class MigrationApiTest extends ApiTestBase {
         // source's sender reports the broken stream
         gateway.disconnect("edge-b");
         agentCommands.agentDisconnected("edge-b", "connection reset by peer");
-        return fail(c, "TRANSFER_FAILED", "receiver 127.0.0.1:7500 closed the connection after 262144 of"
-            + " 1048576 bytes were written");
+        return fail(c, "INTERNAL", "TRANSFER: receiver 127.0.0.1:7500 closed the connection after 262144 of"
+            + " 1048576 bytes were written (source guest resumed)");
       }
       return ok(c);
     };
     Operation o = awaitFinal(accepted(handover(SUB, "{\"targetNode\":\"edge-b\",\"attachment\":\"ue1b\"}")));
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
     assertThat(o.getError().getDetail()).contains("TRANSFER failed").contains("closed the connection");
-    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "PAUSE", "CHECKPOINT", "MIGRATE_OUT", "UNPAUSE");
+    assertThat(actions("edge-a")).containsExactly("MIGRATE_OUT", "MIGRATE_OUT", "UNPAUSE");
     assertThat(subscriberNode()).isEqualTo("edge-a/ue1");
     assertThat(guestNode()).isEqualTo("edge-a/ue1");
   }
 
   @Test
   void silentTargetTimesOutAndRollsBack() throws Exception {
-    script = (n, c) -> c.hasRestoreMigrated() ? null : ok(c);
+    script = (n, c) -> live(c) ? null : ok(c); // the source agent never answers the live command
     migrations.timeouts(new AgentMigrationSteps.Timeouts(Duration.ofMillis(300), Duration.ofMillis(300),
         Duration.ofMillis(200)));
     Operation o = awaitFinal(accepted(handover(SUB, "{\"targetNode\":\"edge-b\",\"attachment\":\"ue1b\"}")));
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
-    assertThat(o.getError().getDetail()).contains("RESTORE_TARGET failed").contains("no answer within");
+    assertThat(o.getError().getDetail()).contains("PAUSE_SOURCE failed").contains("no answer within");
     assertThat(actions("edge-a")).endsWith("UNPAUSE");
     assertThat(agentCommands.outstanding()).isZero();
   }

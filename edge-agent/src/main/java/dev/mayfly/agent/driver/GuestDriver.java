@@ -79,6 +79,21 @@ public interface GuestDriver extends AutoCloseable {
         throws GuestException;
   }
 
+  /**
+   * Optional capability: live state import (migration into a guest booted ahead of the
+   * source's pause, issue 6). The target boots the guest with the same configuration and
+   * pauses it before the downtime; during the downtime only the element state moves.
+   */
+  interface StateImport {
+    /**
+     * Replaces the element state of a RUNNING or PAUSED guest with a checkpoint made by
+     * {@link Checkpointable#checkpoint}; a paused guest is unpaused and forwards from then on.
+     * A refused checkpoint (corrupted, truncated) fails with {@code CONFIG_REJECTED} and leaves
+     * the guest as it was (paused again if it was paused).
+     */
+    void importState(String guestId, byte[] checkpoint) throws GuestException;
+  }
+
   /** Optional capability: Click read/write handlers of a running guest. */
   interface HandlerAccess {
     void writeHandler(String guestId, String handler, String value) throws GuestException;

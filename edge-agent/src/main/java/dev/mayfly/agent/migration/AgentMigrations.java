@@ -69,6 +69,12 @@ public final class AgentMigrations implements AutoCloseable {
   private final Map<String, CompletableFuture<byte[]>> expected = new ConcurrentHashMap<>();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private final Map<String, OpenTransfer> opened = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors
+      .newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "migration-cleanup");
+        t.setDaemon(true);
+        return t;
+      });
   private final String nodeName;
 
   private AgentMigrations(String nodeName, MigrationReceiver receiver, ClientTls clientTls, TransferOptions o) {
@@ -89,11 +95,66 @@ public final class AgentMigrations implements AutoCloseable {
     } catch (GuestException e) {
       throw new IOException(e.getMessage(), e);
     }
+    AgentMigrations m;
     try {
-      return new AgentMigrations(nodeName, MigrationReceiver.start(server, hp.host(), hp.port(), options), clientTls,
+      m = new AgentMigrations(nodeName, MigrationReceiver.start(server, hp.host(), hp.port(), options), clientTls,
           options);
     } catch (dev.mayfly.migration.transfer.TransferException e) {
       throw new IOException("data-plane address " + bindAddress + ": " + e.getMessage(), e);
+    }
+    int mb = Integer.getInteger(WARMUP_PROPERTY, DEFAULT_WARMUP_MIB);
+    String self = hp.host().equals("0.0.0.0") || hp.host().equals("::") || hp.host().isEmpty() ? "127.0.0.1"
+        : hp.host();
+    if (mb > 0) {
+      Thread t = new Thread(() -> m.warmUp(self, mb), "migration-warmup");
+      t.setDaemon(true);
+      t.setPriority(Thread.MIN_PRIORITY);
+      t.start();
+    } else {
+      m.warm.complete(0);
+    }
+    return m;
+  }
+
+  /** System property: MiB of loopback transfers that warm the JIT at start (0: none). */
+  public static final String WARMUP_PROPERTY = "mayfly.migration.warmup.mib";
+  static final int DEFAULT_WARMUP_MIB = 256;
+  private final CompletableFuture<Integer> warm = new CompletableFuture<>();
+
+  /**
+   * Completes with the MiB sent once the start-up warm-up ended: loopback transfers (to this
+   * agent's own receiver, same TLS, codec, CRC and checkpoint paths) until 1 MiB takes under
+   * 3 ms three times in a row, or {@code mib} MiB were sent. Measured (docs/migration.md): a cold
+   * JVM streams 290 KB in 20-130 ms, almost all of it the JDK's AES-GCM/GHASH running before C2
+   * has compiled it; warm, 0.7-1 ms. Migrations are rare, so without this the first ones of an
+   * agent's life would pay it inside their downtime.
+   */
+  public CompletableFuture<Integer> warmedUp() {
+    return warm;
+  }
+
+  private void warmUp(String self, int mib) {
+    int sent = 0;
+    try {
+      byte[] state = new byte[1 << 20];
+      new java.util.Random(7).nextBytes(state);
+      byte[] cp = new CheckpointWriter().write(Checkpoint.builder("warmup", 1, "warmup").elementState(state).build());
+      String token = java.util.UUID.randomUUID().toString();
+      MigrationSender s = sender(nodeName);
+      int fast = 0;
+      for (; sent < mib && fast < 3 && !closed.get(); sent++) {
+        String id = "warmup-" + java.util.UUID.randomUUID();
+        CompletableFuture<byte[]> in = receiver.expect(id, "warmup", token, Duration.ofSeconds(30));
+        TransferResult r = s.open(self, receiver.port(), id, token).get(30, TimeUnit.SECONDS)
+            .send(cp).get(30, TimeUnit.SECONDS);
+        in.get(30, TimeUnit.SECONDS);
+        fast = r.millis() < 3.0 ? fast + 1 : 0;
+      }
+      log.info("migration transfer path warmed up with {} MiB of loopback transfers", sent);
+    } catch (Exception e) {
+      log.info("migration warm-up stopped after {} MiB: {}", sent, e.getMessage());
+    } finally {
+      warm.complete(sent);
     }
   }
 
@@ -121,6 +182,10 @@ public final class AgentMigrations implements AutoCloseable {
         String mig = e.getMigrationId();
         Duration timeout = Duration.ofMillis(e.getTimeoutMs() > 0 ? e.getTimeoutMs() : 60_000);
         if (!expected.containsKey(mig)) {
+          if (e.hasSpec()) {
+            expectLive(cmd, d, specs, mig, timeout, out);
+            return;
+          }
           try {
             expected.put(mig, receiver.expect(mig, id, e.getToken(), timeout));
           } catch (IllegalArgumentException | IllegalStateException ex) {
@@ -149,6 +214,10 @@ public final class AgentMigrations implements AutoCloseable {
       }
       case MIGRATE_OUT -> {
         var m = cmd.getMigrateOut();
+        if (m.getLive()) {
+          migrateLive(cmd, d, out);
+          return;
+        }
         if (m.getOpenOnly()) { // ahead of the pause: TCP + TLS + HELLO out of the downtime
           HostPort hp = HostPort.parse(m.getTargetAddress(), "target_address");
           try {
@@ -272,6 +341,191 @@ public final class AgentMigrations implements AutoCloseable {
   }
 
   /**
+   * Target of a live migration: boots the guest now (ports attached: {@code access} to the
+   * subscriber's attachment, {@code core} to the core bridge) and pauses it, then announces the
+   * transfer with a commit that imports the state into that guest (the driver thaws it; it
+   * forwards from then on). If the expectation fails (timeout, cancel, refused or broken stream,
+   * refused import) the guest booted here is destroyed: the source resumes its own.
+   */
+  private void expectLive(Command cmd, GuestDriver d, Specs specs, String mig, Duration timeout,
+      CommandResult.Builder out) throws GuestException {
+    String id = cmd.getGuestId();
+    GuestDriver.StateImport importer = d instanceof GuestDriver.StateImport si ? si : null;
+    GuestDriver.Pausable pausable = d instanceof GuestDriver.Pausable p ? p : null;
+    if (importer == null || pausable == null) {
+      throw new GuestException(Code.UNSUPPORTED, "driver " + d.name() + " cannot import state into a running guest");
+    }
+    long t0 = System.nanoTime();
+    long gen = cmd.getExpectMigration().getGuestGeneration() > 0 ? cmd.getExpectMigration().getGuestGeneration()
+        : cmd.getGeneration();
+    Optional<GuestInfo> existing = d.inspect(id);
+    if (existing.isPresent() && existing.get().generation() != gen) {
+      throw new GuestException(Code.INVALID_STATE, "expect_migration: guest " + id + " already exists here (generation "
+          + existing.get().generation() + ", " + existing.get().state() + ")");
+    }
+    if (existing.isEmpty()) {
+      GuestSpec s0 = specs.spec(cmd.getExpectMigration().getSpec());
+      GuestSpec spec = new GuestSpec(s0.guestId(), gen, s0.nfType(), s0.clickConfig(), s0.ports(), s0.memoryBytes(),
+          s0.cpuWeight(), s0.pidsMax(), s0.labels());
+      GuestInfo info = d.boot(spec, specs.shell(spec));
+      if (info.timingsMs() != null) {
+        info.timingsMs().forEach((k, v) -> out.addTimings(Timing.newBuilder().setPhase("boot_" + k).setMillis(v)));
+      }
+    }
+    if (d.inspect(id).map(g -> g.state() == dev.mayfly.agent.driver.GuestState.RUNNING).orElse(false)) {
+      pausable.pause(id); // booted ahead, not forwarding until the import
+    }
+    long t1 = System.nanoTime();
+    CompletableFuture<byte[]> f;
+    try {
+      f = receiver.expect(mig, id, cmd.getExpectMigration().getToken(), timeout, (bytes, cp) -> {
+        byte[] state = cp.elementState().orElseThrow(() -> new IllegalArgumentException(
+            "the checkpoint of " + id + " holds no element state"));
+        long i0 = System.nanoTime();
+        importer.importState(id, state);
+        long i1 = System.nanoTime();
+        return String.format(java.util.Locale.ROOT, "restore=%.3f move_traffic=0 resume=%.3f", (i1 - i0) / 1e6,
+            (System.nanoTime() - i1) / 1e6);
+      });
+    } catch (IllegalArgumentException | IllegalStateException ex) {
+      discardQuietly(d, id, "expectation refused");
+      throw new GuestException(Code.CONFIG_REJECTED, "expect_migration: " + ex.getMessage());
+    }
+    expected.put(mig, f);
+    f.whenCompleteAsync((b, err) -> {
+      expected.remove(mig, f);
+      if (err != null) {
+        discardQuietly(d, id, describe(err));
+      }
+    }, background);
+    out.setState(dev.mayfly.southbound.v1.GuestState.PAUSED).addTimings(timing("preboot", t1 - t0));
+  }
+
+  private static void discardQuietly(GuestDriver d, String id, String why) {
+    try {
+      d.destroy(id);
+      log.info("live migration target {} discarded: {}", id, why);
+    } catch (GuestException | RuntimeException e) {
+      log.warn("discarding live migration target {} ({}) failed: {}", id, why, e.getMessage());
+    }
+  }
+
+  private static String describe(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t instanceof CancellationException ? "cancelled" : String.valueOf(t.getMessage());
+  }
+
+  /**
+   * Source of a live migration, the whole downtime in one command: checkpoint (the guest stops
+   * forwarding as it takes the request; no separate freeze), wrap as MFCK, stream over the
+   * connection opened in PREPARE_TARGET; the target imports and resumes before it answers DONE
+   * with its timings. Any failure after the checkpoint resumes the guest here; the error message
+   * starts with the failed phase.
+   */
+  private void migrateLive(Command cmd, GuestDriver d, CommandResult.Builder out) throws GuestException {
+    long t0 = System.nanoTime();
+    String id = cmd.getGuestId();
+    var m = cmd.getMigrateOut();
+    String mig = m.getMigrationId();
+    OpenTransfer ot = opened.remove(mig);
+    if (ot == null) {
+      throw new GuestException(Code.INVALID_STATE, "PAUSE_SOURCE: no open connection for migration " + mig
+          + " (MigrateOut{open_only} first)");
+    }
+    GuestDriver.Checkpointable c;
+    GuestInfo info;
+    try {
+      c = checkpointable(d);
+      info = d.inspect(id).orElseThrow(() -> new GuestException(Code.NOT_FOUND, "guest " + id + " does not exist"));
+    } catch (GuestException e) {
+      ot.abort(e.getMessage());
+      throw new GuestException(e.code(), "PAUSE_SOURCE: " + e.getMessage());
+    }
+    long t1 = System.nanoTime();
+    byte[] blob;
+    byte[] cp;
+    try {
+      blob = c.checkpoint(id);
+      cp = new CheckpointWriter().write(Checkpoint.builder(id, info.generation(), info.nfType())
+          .elementState(blob).metadata(Map.of("source", nodeName)).flags(1).build());
+    } catch (GuestException | CheckpointFormatException e) {
+      ot.abort("checkpoint failed");
+      throw new GuestException(e instanceof GuestException g ? g.code() : Code.INTERNAL,
+          "CHECKPOINT: " + e.getMessage() + resumeSource(d, id));
+    }
+    long t2 = System.nanoTime();
+    TransferResult r;
+    try {
+      long wait = options.transferTimeout().toMillis() + 1000;
+      r = ot.send(cp).get(wait, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      ot.abort("interrupted");
+      throw new GuestException(Code.INTERNAL, "TRANSFER: interrupted" + resumeSource(d, id));
+    } catch (ExecutionException | TimeoutException ex) {
+      String why = ex instanceof TimeoutException ? "timed out" : ex.getCause().getMessage();
+      ot.abort(why);
+      String phase = why != null && why.contains("was not committed on the target") ? "RESTORE_TARGET" : "TRANSFER";
+      throw new GuestException(Code.INTERNAL, phase + ": " + why + resumeSource(d, id));
+    }
+    long t3 = System.nanoTime();
+    Map<String, Double> remote = parseReport(r.report());
+    double restore = remote.getOrDefault("restore", 0.0);
+    double move = remote.getOrDefault("move_traffic", 0.0);
+    double resume = remote.getOrDefault("resume", 0.0);
+    double transfer = Math.max(0, (t3 - t2) / 1e6 - restore - move - resume);
+    out.putAllHandlers(summarize(blob));
+    out.setCheckpointBytes(cp.length).setState(dev.mayfly.southbound.v1.GuestState.CHECKPOINTED)
+        .addTimings(timing("pause", t1 - t0)).addTimings(timing("checkpoint", t2 - t1))
+        .addTimings(Timing.newBuilder().setPhase("transfer").setMillis(transfer))
+        .addTimings(Timing.newBuilder().setPhase("restore").setMillis(restore))
+        .addTimings(Timing.newBuilder().setPhase("move_traffic").setMillis(move))
+        .addTimings(Timing.newBuilder().setPhase("resume").setMillis(resume));
+  }
+
+  /** Resumes the source guest after a failed live migration; returns a note for the error text. */
+  private static String resumeSource(GuestDriver d, String id) {
+    try {
+      if (d instanceof GuestDriver.Pausable p) {
+        Optional<GuestInfo> g = d.inspect(id);
+        if (g.isPresent() && g.get().state() != dev.mayfly.agent.driver.GuestState.RUNNING) {
+          p.unpause(id);
+        }
+        return " (source guest resumed)";
+      }
+      return " (source guest not resumed: the driver cannot unpause)";
+    } catch (GuestException | RuntimeException e) {
+      log.error("resuming {} after a failed live migration: {}", id, e.getMessage());
+      return " (resuming the source guest failed: " + e.getMessage() + ")";
+    }
+  }
+
+  /** "k=v k=v" (v in ms) from the target's DONE report; unknown or malformed parts are skipped. */
+  static Map<String, Double> parseReport(String report) {
+    Map<String, Double> m = new java.util.HashMap<>();
+    if (report == null) {
+      return m;
+    }
+    for (String part : report.trim().split("\\s+")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) {
+        try {
+          double v = Double.parseDouble(part.substring(eq + 1));
+          if (v >= 0 && Double.isFinite(v)) {
+            m.put(part.substring(0, eq), v);
+          }
+        } catch (NumberFormatException ignored) {
+          // not a timing
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
    * Table sizes and counters inside a clickos checkpoint blob ({@code CKOS} v1, little-endian:
    * header, then records {@code u16 name, u16 class, u32 data}): {@code NAME.size} for each
    * FlowFirewall (its flow count), {@code NAME.count} for each Counter. Empty if the blob is not
@@ -366,6 +620,7 @@ public final class AgentMigrations implements AutoCloseable {
     opened.values().forEach(o -> o.abort("agent shutting down"));
     senders.values().forEach(MigrationSender::close);
     receiver.close();
+    background.shutdown();
   }
 
   /** "host:port" with a bracketed IPv6 host allowed. */

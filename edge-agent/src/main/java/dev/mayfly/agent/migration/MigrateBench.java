@@ -8,23 +8,18 @@ import dev.mayfly.agent.driver.ShellClass;
 import dev.mayfly.agent.driver.sandbox.SandboxDriver;
 import dev.mayfly.agent.driver.sandbox.SandboxOptions;
 import dev.mayfly.agent.pool.ShellPool;
+import dev.mayfly.migration.agent.AgentCommandSteps;
+import dev.mayfly.migration.agent.AgentCommandSteps.Mode;
 import dev.mayfly.migration.flow.MigrationContext;
 import dev.mayfly.migration.flow.MigrationMachine;
 import dev.mayfly.migration.flow.MigrationSnapshot;
 import dev.mayfly.migration.flow.MigrationState;
-import dev.mayfly.migration.flow.MigrationSteps;
 import dev.mayfly.migration.transfer.TransferOptions;
-import dev.mayfly.southbound.v1.CheckpointGuest;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
-import dev.mayfly.southbound.v1.DestroyGuest;
-import dev.mayfly.southbound.v1.ExpectMigration;
-import dev.mayfly.southbound.v1.MigrateOut;
-import dev.mayfly.southbound.v1.PauseGuest;
 import dev.mayfly.southbound.v1.Port;
 import dev.mayfly.southbound.v1.ReadHandlers;
-import dev.mayfly.southbound.v1.RestoreMigrated;
-import dev.mayfly.southbound.v1.UnpauseGuest;
+import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -46,17 +41,23 @@ import java.util.zip.CRC32;
 /**
  * {@code ./mayfly bench migrate}: live migration of a FlowFirewall guest holding 0, 1 000,
  * 10 000 and 100 000 flows between two agents' command dispatchers in one process: two
- * {@link SandboxDriver}s (separate state dirs, the target with a shell pool), two
- * {@link AgentMigrations} talking mutual TLS over 127.0.0.1, driven by the shared
- * {@link MigrationMachine} (downtime = pause of the source to the end of RESUME, total = start of
- * PREPARE_TARGET to the end of DESTROY_SOURCE). Not included: the controller's southbound round
- * trips (one per phase, ~0.1-0.5 ms each on loopback) and its database writes.
+ * {@link SandboxDriver}s (separate state dirs, each with a shell pool), two {@link AgentMigrations}
+ * talking mutual TLS over 127.0.0.1, driven by the shared {@link MigrationMachine} with
+ * {@link AgentCommandSteps} — the same class, and so the same commands, the controller uses
+ * ({@code AgentMigrationSteps} is a thin subclass binding it to the southbound). Each size runs
+ * the live path ({@link Mode#LIVE}: target booted ahead, the downtime in one agent-to-agent
+ * command) and, interleaved in the same run as the peer, the stop-and-copy path
+ * ({@link Mode#STOP_AND_COPY}: pause, checkpoint, transfer, restore into a fresh shell, one command
+ * each). Downtime = pause of the source to the end of RESUME, total = start of PREPARE_TARGET to
+ * the end of DESTROY_SOURCE. Not included: the southbound's network hop (one round trip per
+ * command, ~0.1-0.5 ms on loopback; live has none inside the downtime) and the controller's
+ * database writes (the {@link AgentCommandSteps.TrafficMover} here records nothing).
  *
  * <p>The source table is filled by restoring a synthetic clickos checkpoint (CKOS blob with a
  * FlowFirewall record of N TCP flows), then checked with the {@code fw.size} handler on the target
- * after the first migration of each size. Writes raw samples (one line per migration:
- * {@code flows downtime_ms total_ms checkpoint_bytes}) to the file given with {@code --samples};
- * {@code bench/migrate/run.sh} turns them into the report.
+ * after the first migration of each size and mode. Writes raw samples (one line per migration:
+ * {@code mode flows downtime_ms total_ms checkpoint_bytes PHASE=ms...}) to the file given with
+ * {@code --samples}; {@code bench/migrate/run.sh} turns them into the report.
  */
 public final class MigrateBench {
   static final String CONFIG = "fw :: FlowFirewall(TIMEOUT 300, OFFSET 14, CAPACITY 200000);\n"
@@ -106,44 +107,52 @@ public final class MigrateBench {
     CommandDispatcher db = new CommandDispatcher(LoadedDriver.of(b, Optional.of(poolB)), workers);
     da.migrations(ma);
     db.migrations(mb);
+    // as a long-running agent would be: its start-up warm-up done (docs/migration.md)
+    System.err.printf("[migrate] transfer warm-up: %d + %d MiB%n", ma.warmedUp().get(120, TimeUnit.SECONDS),
+        mb.warmedUp().get(120, TimeUnit.SECONDS));
+    AgentCommandSteps.Link link = (node, c, timeout) -> call(node.equals("edge-a") ? da : db, c, timeout);
     List<String> lines = new ArrayList<>();
     Map<String, String> checks = new LinkedHashMap<>();
     try {
       int[] sizes = {0, 1000, 10000, 100000};
       for (int flows : sizes) {
         int n = quick ? (flows >= 100000 ? 3 : 7) : (flows >= 100000 ? 10 : 30);
-        int warm = 2;
+        int warm = flows >= 100000 ? 1 : 3;
         for (int i = 0; i < n + warm; i++) {
-          String gid = "mig-bench-" + flows + "-" + i;
-          poolA.awaitFull(5, TimeUnit.SECONDS);
-          poolB.awaitFull(5, TimeUnit.SECONDS);
-          a.restore(spec(gid, 1), synthetic(flows), poolA.take(cls));
-          MigrationSnapshot s = migrate(gid, da, db, mb.port());
-          if (s.state() != MigrationState.SUCCEEDED) {
-            throw new IllegalStateException("migration of " + gid + " failed: " + s.error());
-          }
-          if (i == 0) {
-            CommandResult h = call(db, cmd(gid, 20).setReadHandlers(ReadHandlers.getDefaultInstance()).build());
-            String size = h.getHandlersMap().getOrDefault("fw.size", "?");
-            checks.put(Integer.toString(flows), size);
-            if (!size.equals(Integer.toString(flows))) {
-              throw new IllegalStateException("after migrating " + flows + " flows the target holds fw.size="
-                  + size + " (handlers " + h.getHandlersMap().keySet() + ")");
+          for (Mode mode : Mode.values()) { // interleaved: both paths see the same load
+            String gid = "mig-bench-" + flows + "-" + mode.name().toLowerCase().charAt(0) + i;
+            poolA.awaitFull(5, TimeUnit.SECONDS);
+            poolB.awaitFull(5, TimeUnit.SECONDS);
+            a.restore(spec(gid, 1), synthetic(flows), poolA.take(cls));
+            MigrationSnapshot s = migrate(gid, link, mb.port(), mode);
+            if (s.state() != MigrationState.SUCCEEDED) {
+              throw new IllegalStateException(mode + " migration of " + gid + " failed: " + s.error());
             }
-          }
-          b.destroy(gid);
-          if (i >= warm) {
-            StringBuilder l = new StringBuilder(flows + " " + s.downtimeMillis() + " " + s.totalMillis() + " "
-                + s.attributes().getOrDefault("checkpointBytes", "0"));
-            for (var p : s.phases()) {
-              l.append(' ').append(p.step()).append('=').append(p.millis());
+            if (i == 0) {
+              CommandResult h = call(db, cmd(gid, 40).setReadHandlers(ReadHandlers.getDefaultInstance()).build(),
+                  Duration.ofSeconds(30));
+              String size = h.getHandlersMap().getOrDefault("fw.size", "?");
+              checks.put(mode.name().toLowerCase() + ":" + flows, size);
+              if (!size.equals(Integer.toString(flows))) {
+                throw new IllegalStateException("after migrating " + flows + " flows (" + mode + ") the target holds"
+                    + " fw.size=" + size + " (handlers " + h.getHandlersMap().keySet() + ")");
+              }
             }
-            lines.add(l.toString());
+            b.destroy(gid);
+            if (i >= warm) {
+              StringBuilder l = new StringBuilder((mode == Mode.LIVE ? "live" : "stopcopy") + " " + flows + " "
+                  + s.downtimeMillis() + " " + s.totalMillis() + " "
+                  + s.attributes().getOrDefault("checkpointBytes", "0"));
+              for (var p : s.phases()) {
+                l.append(' ').append(p.step()).append('=').append(p.millis());
+              }
+              lines.add(l.toString());
+            }
           }
         }
-        System.err.printf("[migrate] %d flows: %d migrations%n", flows, n);
+        System.err.printf("[migrate] %d flows: %d migrations per path%n", flows, n);
       }
-      lines.add("# fw.size after migration (flows=size): " + checks);
+      lines.add("# fw.size after migration (path:flows=size): " + checks);
       Files.write(samplesFile, lines, StandardCharsets.UTF_8);
     } finally {
       ma.close();
@@ -205,69 +214,36 @@ public final class MigrateBench {
     return Command.newBuilder().setCommandId(UUID.randomUUID().toString()).setGuestId(gid).setGeneration(gen);
   }
 
-  static CommandResult call(CommandDispatcher d, Command c) throws Exception {
+  /** One command through a dispatcher, as the southbound would deliver it; not-ok results throw. */
+  static CommandResult call(CommandDispatcher d, Command c, Duration timeout)
+      throws AgentCommandSteps.AgentCallException, InterruptedException {
     BlockingQueue<CommandResult> q = new LinkedBlockingQueue<>();
     d.dispatch(c, q::add);
-    CommandResult r = q.poll(60, TimeUnit.SECONDS);
+    CommandResult r = q.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (r == null) {
-      throw new IllegalStateException(c.getActionCase() + ": no result within 60 s");
+      throw new AgentCommandSteps.AgentCallException("TIMEOUT", c.getActionCase() + ": no answer within "
+          + timeout.toMillis() + " ms");
     }
     if (!r.getOk()) {
-      throw new IllegalStateException(c.getActionCase() + " failed: " + r.getErrorCode() + " " + r.getErrorMessage());
+      throw new AgentCommandSteps.AgentCallException(r.getErrorCode(), c.getActionCase().name().toLowerCase()
+          + " failed: " + r.getErrorCode() + ": " + r.getErrorMessage());
     }
     return r;
   }
 
-  /** One migration through the shared state machine, the dispatchers standing in for the agents. */
-  static MigrationSnapshot migrate(String gid, CommandDispatcher src, CommandDispatcher dst, int port) {
+  /** One migration: the shared state machine with the controller's steps, the dispatchers standing in for the agents. */
+  static MigrationSnapshot migrate(String gid, AgentCommandSteps.Link link, int port, Mode mode) {
     String mig = "mig-" + UUID.randomUUID();
-    String token = UUID.randomUUID().toString();
-    MigrationSteps steps = new MigrationSteps() {
-      public void prepareTarget(MigrationContext c) throws Exception {
-        call(dst, cmd(gid, 2).setExpectMigration(ExpectMigration.newBuilder().setMigrationId(mig).setToken(token)
-            .setTimeoutMs(30_000)).build());
-        call(src, cmd(gid, 1).setMigrateOut(MigrateOut.newBuilder().setMigrationId(mig).setToken(token)
-            .setTargetAddress("127.0.0.1:" + port).setTargetNode("edge-b").setOpenOnly(true)).build());
-      }
+    AgentCommandSteps.TrafficMover noRecords = new AgentCommandSteps.TrafficMover() {
+      @Override
+      public void toTarget(MigrationContext ctx) {}
 
-      public void pauseSource(MigrationContext c) throws Exception {
-        call(src, cmd(gid, 2).setPause(PauseGuest.getDefaultInstance()).build());
-      }
-
-      public void checkpoint(MigrationContext c) throws Exception {
-        CommandResult r = call(src, cmd(gid, 3).setCheckpoint(CheckpointGuest.newBuilder().setMigrationId(mig))
-            .build());
-        c.attributes().put("checkpointBytes", Long.toString(r.getCheckpointBytes()));
-      }
-
-      public void transfer(MigrationContext c) throws Exception {
-        call(src, cmd(gid, 4).setMigrateOut(MigrateOut.newBuilder().setMigrationId(mig).setToken(token)
-            .setTargetAddress("127.0.0.1:" + port).setTargetNode("edge-b")).build());
-      }
-
-      public void restoreTarget(MigrationContext c) throws Exception {
-        call(dst, cmd(gid, 3).setRestoreMigrated(RestoreMigrated.newBuilder().setMigrationId(mig)
-            .setTimeoutMs(30_000).setSpec(protoSpec())).build());
-      }
-
-      public void moveTraffic(MigrationContext c) {}
-
-      public void resumeTarget(MigrationContext c) {}
-
-      public void destroySource(MigrationContext c) throws Exception {
-        call(src, cmd(gid, 6).setDestroy(DestroyGuest.getDefaultInstance()).build());
-      }
-
-      public void discardTarget(MigrationContext c) throws Exception {
-        call(dst, cmd(gid, 7).setDestroy(DestroyGuest.getDefaultInstance()).build());
-      }
-
-      public void resumeSource(MigrationContext c) throws Exception {
-        call(src, cmd(gid, 5).setUnpause(UnpauseGuest.getDefaultInstance()).build());
-      }
-
-      public void restoreTrafficToSource(MigrationContext c) {}
+      @Override
+      public void toSource(MigrationContext ctx) {}
     };
+    AgentCommandSteps steps = new AgentCommandSteps(link, 10, MigrateBench::protoSpec, () -> "127.0.0.1:" + port,
+        noRecords, new AgentCommandSteps.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
+            Duration.ofSeconds(1)), mode);
     return new MigrationMachine(new MigrationContext(mig, gid, "edge-a", "edge-b"), steps).run();
   }
 }

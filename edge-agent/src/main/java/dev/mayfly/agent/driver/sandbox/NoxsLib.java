@@ -46,6 +46,8 @@ public interface NoxsLib {
 
   long noxs_guest_checkpoint(Pointer shell, int timeoutMs, Pointer err);
 
+  int noxs_guest_import(Pointer shell, @In byte[] blob, long blobLen, int timeoutMs, Pointer err);
+
   long noxs_guest_read_bulk(Pointer shell, @Out byte[] buf, long len, Pointer err);
 
   int noxs_guest_resume(Pointer shell, int timeoutMs, Pointer err);

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #recover()}).
  */
 public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
-    GuestDriver.Checkpointable, GuestDriver.HandlerAccess {
+    GuestDriver.Checkpointable, GuestDriver.HandlerAccess, GuestDriver.StateImport {
   private static final Logger log = LoggerFactory.getLogger(SandboxDriver.class);
   public static final String NAME = "sandbox";
   private static final int MAX_ID = 63;
@@ -478,6 +478,42 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       persistGuest(g);
       emit(g, GuestState.CHECKPOINTED, n + " bytes");
       return blob;
+    }
+  }
+
+  /** Live import (issue 6): thaw a guest booted ahead and paused, then sysctl IMPORT. */
+  @Override
+  public void importState(String guestId, byte[] checkpoint) throws GuestException {
+    if (checkpoint == null || checkpoint.length < 16) {
+      throw new GuestException(Code.CONFIG_REJECTED, "checkpoint: "
+          + (checkpoint == null ? 0 : checkpoint.length) + " bytes, not a checkpoint");
+    }
+    if (checkpoint.length > MAX_CHECKPOINT) {
+      throw new GuestException(Code.CONFIG_REJECTED, "checkpoint: larger than 256 MiB");
+    }
+    Guest g = get(guestId);
+    synchronized (g) {
+      if (g.handle == null || (g.state != GuestState.RUNNING && g.state != GuestState.PAUSED)) {
+        throw wrongState(g, "import state into");
+      }
+      boolean paused = g.state == GuestState.PAUSED;
+      if (paused) { // a frozen guest cannot answer the request
+        Noxs.check(lib.noxs_guest_unpause(g.handle, Noxs.err()), "import into " + g.id);
+      }
+      if (lib.noxs_guest_import(g.handle, checkpoint, checkpoint.length, opts.requestTimeoutMs(),
+          Noxs.err()) < 0) {
+        GuestException e = Noxs.failure("import into " + g.id);
+        if (paused && lib.noxs_guest_pause(g.handle, Noxs.err()) < 0) {
+          log.warn("re-pausing {} after a refused import: {}", g.id, Noxs.message());
+          g.state = GuestState.RUNNING;
+        }
+        throw e;
+      }
+      if (paused) {
+        g.state = GuestState.RUNNING;
+        persistGuest(g);
+        emit(g, GuestState.RUNNING, "state imported");
+      }
     }
   }
 
