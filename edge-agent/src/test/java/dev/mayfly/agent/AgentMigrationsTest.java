@@ -56,6 +56,7 @@ class AgentMigrationsTest {
 
   @BeforeEach
   void setUp() throws Exception {
+    System.setProperty(AgentMigrations.WARMUP_PROPERTY, "0"); // no JIT warm-up in tests
     pki = new AgentPki("mayfly-test-ca");
     dirA = pki.agentDir(tmp.resolve("a"), "edge-a");
     dirB = pki.agentDir(tmp.resolve("b"), "edge-b");

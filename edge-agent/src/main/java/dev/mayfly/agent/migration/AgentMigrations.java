@@ -118,7 +118,7 @@ public final class AgentMigrations implements AutoCloseable {
 
   /** System property: MiB of loopback transfers that warm the JIT at start (0: none). */
   public static final String WARMUP_PROPERTY = "mayfly.migration.warmup.mib";
-  static final int DEFAULT_WARMUP_MIB = 256;
+  static final int DEFAULT_WARMUP_MIB = 64;
   private final CompletableFuture<Integer> warm = new CompletableFuture<>();
 
   /**

@@ -171,20 +171,20 @@ public final class MigrateBench {
     }
   }
 
-  static GuestSpec spec(String id, long gen) {
+  public static GuestSpec spec(String id, long gen) {
     return new GuestSpec(id, gen, "personal-firewall", CONFIG,
         List.of(new PortSpec("access", null, null, null), new PortSpec("core", null, null, null)),
         16L << 20, 100, 16, Map.of("bench", "migrate"));
   }
 
-  static dev.mayfly.southbound.v1.GuestSpec protoSpec() {
+  public static dev.mayfly.southbound.v1.GuestSpec protoSpec() {
     return dev.mayfly.southbound.v1.GuestSpec.newBuilder().setNfType("personal-firewall").setClickConfig(CONFIG)
         .addPorts(Port.newBuilder().setName("access")).addPorts(Port.newBuilder().setName("core"))
         .setMemoryBytes(16L << 20).setCpuWeight(100).setPidsMax(16).putLabels("bench", "migrate").build();
   }
 
   /** A clickos checkpoint (CKOS v1, little-endian) holding {@code n} TCP flows in element {@code fw}. */
-  static byte[] synthetic(int n) {
+  public static byte[] synthetic(int n) {
     ByteBuffer fw = ByteBuffer.allocate(4 + n * 29).order(ByteOrder.LITTLE_ENDIAN);
     fw.putInt(n);
     for (int i = 0; i < n; i++) {
@@ -210,12 +210,12 @@ public final class MigrateBench {
     return out.array(); // "CKOS" bytes = the runtime's little-endian magic 0x534f4b43
   }
 
-  static Command.Builder cmd(String gid, long gen) {
+  public static Command.Builder cmd(String gid, long gen) {
     return Command.newBuilder().setCommandId(UUID.randomUUID().toString()).setGuestId(gid).setGeneration(gen);
   }
 
   /** One command through a dispatcher, as the southbound would deliver it; not-ok results throw. */
-  static CommandResult call(CommandDispatcher d, Command c, Duration timeout)
+  public static CommandResult call(CommandDispatcher d, Command c, Duration timeout)
       throws AgentCommandSteps.AgentCallException, InterruptedException {
     BlockingQueue<CommandResult> q = new LinkedBlockingQueue<>();
     d.dispatch(c, q::add);
