@@ -4,8 +4,13 @@
 # Live migration of a personal-firewall guest (clickos FlowFirewall) holding 0, 1 000, 10 000
 # and 100 000 flows between two sandbox drivers with their own agent migration handlers
 # (mutual TLS over 127.0.0.1, certificates shaped like enrolment certificates), driven by the
-# shared MigrationMachine. The table is filled by restoring a synthetic clickos checkpoint
-# (docs/handover.md). Metrics: downtime_N (pause -> resume), total_N (ms). Needs root.
+# shared MigrationMachine with the controller's command sequence (AgentCommandSteps): the live
+# path (target booted ahead, the downtime in one agent-to-agent command) and, interleaved in the
+# same run, the stop-and-copy path as the peer. The table is filled by restoring a synthetic
+# clickos checkpoint (docs/handover.md). Metrics: downtime_N (pause -> resume), total_N (ms),
+# phase_<phase>_N; peers stopcopy_downtime_N, stopcopy_total_N and their ratios. Needs root.
+# The agents warm the transfer path up as a long-running agent would have (256 MiB of loopback
+# transfers, docs/migration.md) before anything is measured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -46,11 +51,13 @@ pki() {
 }
 pki
 printf "<configuration><appender name=\"E\" class=\"ch.qos.logback.core.ConsoleAppender\"><target>System.err</target><encoder><pattern>%%msg%%n</pattern></encoder></appender><root level=\"WARN\"><appender-ref ref=\"E\"/></root></configuration>\n" > "$work/logback.xml"
-java -Xss512k -Dlogback.configurationFile="$work/logback.xml" -cp "$jar" dev.mayfly.agent.migration.MigrateBench "${quick[@]}" --certs "$work/certs" \
+java -Xss512k -Dmayfly.migration.warmup.mib=256 -Dlogback.configurationFile="$work/logback.xml" -cp "$jar" dev.mayfly.agent.migration.MigrateBench "${quick[@]}" --certs "$work/certs" \
   --samples "$work/samples.txt"
 java -cp "$bench_jar" dev.mayfly.bench.MigrateBench "$work/samples.txt" "$out" \
   "quick=$([[ ${#quick[@]} -gt 0 ]] && echo true || echo false)" \
   "fill=synthetic clickos checkpoint restored into the source" \
-  "path=in-process dispatchers, no controller round trips"
+  "path=AgentCommandSteps over in-process dispatchers (no southbound hop, no database)" \
+  "peer=stop-and-copy (one command per phase, restore into a fresh shell), interleaved" \
+  "load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench migrate: wrote $out/migrate.json, migrate.md" >&2
 cat "$out/migrate.md"
