@@ -88,14 +88,42 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
   if (mac && *mac) {
     if (nx_parse_mac(mac, m) < 0) return nx_fail(err, EINVAL, "port `%s`: bad MAC `%s`", name, mac);
   } else { /* locally administered, derived from slot and port */
-    uint32_t h = 2166136261u;
-    for (const char *c = s->slot; *c; c++) h = (h ^ (uint8_t) *c) * 16777619u;
-    m[0] = 0x02; m[1] = 0x6d; m[2] = h >> 24; m[3] = h >> 16; m[4] = h >> 8; m[5] = (uint8_t) ((h & 0xf0) | idx);
+    nx_default_mac(s->slot, idx, m);
   }
   char host[16], guest[16];
   nx_host_ifname(host, s->slot, idx);
   snprintf(guest, sizeof guest, "eth%d", idx);
   int master = 0;
+  int have_xbr = !!(s->xbr & (1u << idx));
+  if (have_xbr || ((s->guest_ready >> idx) & 1)) {
+    /* prepared ahead: at most one host-side batch (and the guest end only for another MAC) */
+    const char *names[2];
+    int ups[2], masters[2], n = 0;
+    if (bridge && *bridge) {
+      master = nx_ifindex(bridge);
+      if (master <= 0) return nx_fail(err, ENODEV, "port `%s`: bridge `%s`", name, bridge);
+    } else if (xconnect && *xconnect) {
+      if (nx_ifindex(xconnect) <= 0) return nx_fail(err, ENODEV, "port `%s`: xconnect interface `%s`", name, xconnect);
+      if (have_xbr) {
+        master = s->xbr_index[idx];
+      } else {
+        char br[16];
+        nx_xbr_ifname(br, s->slot, idx);
+        master = nx_nl_bridge_create(br, err);
+        if (master < 0) return nx_wrap(err, "port `%s`", name);
+      }
+      names[n] = xconnect; ups[n] = 1; masters[n] = master; n++;
+    } else if (have_xbr) {
+      master = -1; /* unattached: out of its spare cross-connect bridge */
+    }
+    if (!((s->guest_ready >> idx) & 1) || memcmp(m, s->mac[idx], 6) != 0) {
+      if (!s->guest_nl && !(s->guest_nl = nx_nl_open_in(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+      if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
+    }
+    names[n] = host; ups[n] = 1; masters[n] = master; n++;
+    if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
+    goto page;
+  }
   if (bridge && *bridge) {
     master = nx_ifindex(bridge);
     if (master <= 0) return nx_fail(err, ENODEV, "port `%s`: bridge `%s`", name, bridge);
@@ -112,6 +140,7 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
   if (!s->guest_nl && !(s->guest_nl = nx_nl_open_in(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
   if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
   if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
+page:;
   struct noxs_dev *d = &s->hdr->devs[idx];
   memset(d, 0, sizeof *d);
   d->type = NOXS_DEV_NET;

@@ -164,7 +164,61 @@ int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *ma
   return 0;
 }
 
+static int bridge_create(const char *name, int up, noxs_error_t *err);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err) {
+  return bridge_create(name, 1, err);
+}
+int nx_nl_bridge_create_down(const char *name, noxs_error_t *err) {
+  return bridge_create(name, 0, err);
+}
+
+int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
+                    noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  char rbuf[8192];
+  if (n <= 0) return 0;
+  if (n > 16) return nx_fail(err, EINVAL, "links set: %d requests (max 16)", n);
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  size_t len = 0;
+  unsigned first = tl_seq + 1;
+  for (int i = 0; i < n; i++) {
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + len);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = ++tl_seq;
+    struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+    ifm->ifi_family = AF_UNSPEC;
+    ifm->ifi_change = IFF_UP;
+    ifm->ifi_flags = ups[i] ? IFF_UP : 0;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, names[i]);
+    if (masters[i] > 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) masters[i]);
+    if (masters[i] < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
+    len += NLMSG_ALIGN(nlh->nlmsg_len);
+  }
+  if (mnl_socket_sendto(nl, buf, len) < 0) return nx_fail(err, errno, "netlink send");
+  int acked = 0, failed = 0, bad = -1;
+  while (acked < n) {
+    ssize_t r = mnl_socket_recvfrom(nl, rbuf, sizeof rbuf);
+    if (r < 0) return nx_fail(err, errno, "netlink recv");
+    int rem = (int) r;
+    for (struct nlmsghdr *h = (struct nlmsghdr *) rbuf; mnl_nlmsg_ok(h, rem);
+         h = mnl_nlmsg_next(h, &rem)) {
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + (unsigned) n)
+        continue;
+      const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+      acked++;
+      if (e->error != 0 && !failed) {
+        failed = -e->error;
+        bad = (int) (h->nlmsg_seq - first);
+      }
+    }
+  }
+  if (failed) return nx_fail(err, failed, "set link `%s`", names[bad]);
+  return 0;
+}
+
+static int bridge_create(const char *name, int up, noxs_error_t *err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct mnl_socket *nl = host_nl(err);
   if (!nl) return -1;
@@ -174,7 +228,7 @@ int nx_nl_bridge_create(const char *name, noxs_error_t *err) {
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
   ifm->ifi_family = AF_UNSPEC;
   ifm->ifi_change = IFF_UP;
-  ifm->ifi_flags = IFF_UP;
+  ifm->ifi_flags = up ? IFF_UP : 0;
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
   struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");

@@ -73,6 +73,12 @@ void *nx_nl_open_in(int pidfd, noxs_error_t *err);
 void nx_nl_close(void *nl);
 int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err);
+/* the same, created down (prepare: IPv6 is turned off before it comes up) */
+int nx_nl_bridge_create_down(const char *name, noxs_error_t *err);
+/* n RTM_NEWLINK requests (name, up, master as in nx_nl_link_set, no MAC) sent in one
+ * sendmsg on the host socket; waits for all n acks; the first error wins */
+int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
+                    noxs_error_t *err);
 /* delete by name; a missing link is not an error (returns 0) */
 int nx_nl_link_del(const char *name, noxs_error_t *err);
 int nx_ifindex(const char *name);
@@ -83,6 +89,8 @@ int nx_parse_mac(const char *s, uint8_t mac[6]);
 int nx_slot_valid(const char *slot);
 void nx_host_ifname(char out[16], const char *slot, int idx);
 void nx_xbr_ifname(char out[16], const char *slot, int idx);
+/* the MAC a port gets when the spec names none: locally administered, from slot + idx */
+void nx_default_mac(const char *slot, int idx, uint8_t m[6]);
 
 struct noxs_shell {
   char slot[12];
@@ -97,6 +105,12 @@ struct noxs_shell {
   uint64_t start_time;
   void *guest_nl;              /* rtnetlink socket in the guest's netns */
   int trim;                    /* running guest: hold only the pidfd between requests */
+  /* prepared ahead (noxs_shell_prepare_x): guest end i up with mac[i] (guest_ready bit i);
+   * host end i enslaved to its own cross-connect bridge mb<slot>x<i> (xbr bit i) */
+  uint32_t guest_ready;
+  uint32_t xbr;
+  int xbr_index[NOXS_MAX_DEVS];
+  uint8_t mac[NOXS_MAX_DEVS][6];
 };
 /* a booted guest keeps only its pidfd open (the agent may not raise RLIMIT_NOFILE past
  * 20000 here, and 8000 guests x 5 fds would not fit); page, kick and ack fds are taken

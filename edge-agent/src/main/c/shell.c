@@ -46,6 +46,21 @@ void nx_host_ifname(char out[16], const char *slot, int idx) {
 void nx_xbr_ifname(char out[16], const char *slot, int idx) {
   snprintf(out, 16, "mb%sx%d", slot, idx);
 }
+void nx_default_mac(const char *slot, int idx, uint8_t m[6]) {
+  uint32_t h = 2166136261u;
+  for (const char *c = slot; *c; c++) h = (h ^ (uint8_t) *c) * 16777619u;
+  m[0] = 0x02; m[1] = 0x6d; m[2] = h >> 24; m[3] = h >> 16; m[4] = h >> 8; m[5] = (uint8_t) ((h & 0xf0) | idx);
+}
+
+/* IPv6 off on a host-side link that is still down (see the comment in prepare) */
+static int host_ipv6_off(const char *name, noxs_error_t *err) {
+  if (nx_nl_ipv6_quiet(NULL, name, err) < 0) return -1;
+  char p6[96];
+  snprintf(p6, sizeof p6, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+  noxs_error_t e6;
+  if (nx_write_file(p6, "1", &e6) < 0 && e6.status != ENOENT) { *err = e6; return -1; }
+  return 0;
+}
 
 static int copy_file(const char *src, const char *dst, noxs_error_t *err) {
   cleanup_fd int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -304,6 +319,12 @@ static int is_capacity_errno(int e) {
 
 int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int cpu_weight,
                        int pids_max, int wait_ms, noxs_shell_t **out, noxs_error_t *err) {
+  return noxs_shell_prepare_x(slot, nports, 0, memory_bytes, cpu_weight, pids_max, wait_ms, out, err);
+}
+
+int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, int64_t memory_bytes,
+                         int cpu_weight, int pids_max, int wait_ms, noxs_shell_t **out,
+                         noxs_error_t *err) {
   nx_clear(err);
   *out = NULL;
   if (!nx_host.initialised) return nx_fail(err, EINVAL, "noxs_host_init was not called");
@@ -379,6 +400,28 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
     noxs_error_t e6;
     if (nx_write_file(p6, "1", &e6) < 0 && e6.status != ENOENT) { *err = e6; goto kill; }
   }
+  /* The rest of the execute half that does not depend on the request, done here in the
+   * background: guest ends up with their default MAC; for ports in xconnect_mask the host
+   * end already sits in its own cross-connect bridge (down until the boot), so a boot
+   * only enslaves the subscriber's interface and brings the host end up. */
+  for (int i = 0; i < nports; i++) {
+    char peer[16];
+    snprintf(peer, sizeof peer, "eth%d", i);
+    nx_default_mac(slot, i, s->mac[i]);
+    if (nx_nl_link_set(s->guest_nl, peer, 1, s->mac[i], 0, err) < 0) goto kill;
+    s->guest_ready |= 1u << i;
+    if (!(xconnect_mask & (1u << i))) continue;
+    char host[16], br[16];
+    nx_host_ifname(host, slot, i);
+    nx_xbr_ifname(br, slot, i);
+    int bi = nx_nl_bridge_create_down(br, err);
+    if (bi < 0) goto kill;
+    s->xbr |= 1u << i;
+    s->xbr_index[i] = bi;
+    if (host_ipv6_off(br, err) < 0) goto kill;
+    if (nx_nl_link_set(NULL, host, 0, NULL, bi, err) < 0) goto kill;
+    if (nx_nl_link_set(NULL, br, 1, NULL, 0, err) < 0) goto kill;
+  }
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];
   ssize_t n;
@@ -435,6 +478,10 @@ out:
       char host[16];
       nx_host_ifname(host, slot, i);
       nx_nl_link_del(host, &e2);
+      if (s->xbr & (1u << i)) {
+        nx_xbr_ifname(host, slot, i);
+        nx_nl_link_del(host, &e2);
+      }
     }
     if (cg) nx_cg_remove(slot, &e2);
     shell_close(s);
@@ -490,6 +537,27 @@ uint64_t noxs_shell_start_time(noxs_shell_t *s) { return s->start_time; }
 int noxs_shell_state(noxs_shell_t *s) {
   return (int) __atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE);
 }
+int noxs_shell_identity(noxs_shell_t *s, char *buf, int len) {
+  if (!s || !buf || len <= 0) return 0;
+  buf[0] = '\0';
+  struct noxs_page_hdr *h = s->hdr;
+  uint32_t st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+  if (st == NOXS_STATE_EMPTY || st == NOXS_STATE_PREPARED || h->guest_id[0] == '\0') return 0;
+  char id[NOXS_GUEST_ID_LEN];
+  memcpy(id, h->guest_id, sizeof id); /* the guest may scribble on its page: bound it */
+  id[sizeof id - 1] = '\0';
+  int n = snprintf(buf, len, "%s\n%llu\n", id, (unsigned long long) h->generation);
+  uint32_t ndev = h->ndev < NOXS_MAX_DEVS ? h->ndev : NOXS_MAX_DEVS;
+  for (uint32_t i = 0; i < ndev && n >= 0 && n < len; i++) {
+    char name[NOXS_NAME_LEN];
+    memcpy(name, h->devs[i].name, sizeof name);
+    name[sizeof name - 1] = '\0';
+    n += snprintf(buf + n, len - n, "%s,", name);
+  }
+  if (n >= 0 && n < len) n += snprintf(buf + n, len - n, "\n");
+  return n < 0 ? 0 : (n >= len ? len - 1 : n);
+}
+
 int noxs_shell_alive(noxs_shell_t *s) {
   struct pollfd pfd = {s->pidfd, POLLIN, 0};
   return poll(&pfd, 1, 0) == 0;

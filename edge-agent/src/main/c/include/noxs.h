@@ -69,6 +69,17 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
                        int pids_max, int wait_ms, noxs_shell_t **out, noxs_error_t *err);
 
 /*
+ * The same, with more of the execute half done ahead: the guest ends are up with their
+ * default MACs, and for every port i in xconnect_mask (bit i) the host end already sits in
+ * its own cross-connect bridge "mb<slot>x<i>", so a boot that cross-connects port i only
+ * enslaves the named interface. A boot that attaches such a port to a bridge or leaves it
+ * unattached moves the host end out (the spare bridge goes at destroy).
+ */
+int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask,
+                         int64_t memory_bytes, int cpu_weight, int pids_max, int wait_ms,
+                         noxs_shell_t **out, noxs_error_t *err);
+
+/*
  * Re-adopts a running guest after an agent restart: pidfd_open(pid), checks the
  * process start time (clock ticks, /proc/<pid>/stat field 22), takes the page and
  * eventfds from the guest's fds 3, 4, 5 with pidfd_getfd. ENOENT/ESRCH: it is gone.
@@ -81,6 +92,12 @@ int noxs_shell_pidfd(noxs_shell_t *s);
 uint64_t noxs_shell_start_time(noxs_shell_t *s);
 /* enum noxs_state read from the page. */
 int noxs_shell_state(noxs_shell_t *s);
+/*
+ * What the page says about the guest booted in s, as text "id\ngeneration\nport0,port1,...,\n"
+ * (the state file may lag the boot: recovery reads this instead). Returns the length, or
+ * 0 when the page holds no booted guest (EMPTY / PREPARED).
+ */
+int noxs_shell_identity(noxs_shell_t *s, char *buf, int len);
 /* 1 while the process is alive, 0 when it exited (not reaped by us). */
 int noxs_shell_alive(noxs_shell_t *s);
 

@@ -88,8 +88,7 @@ public final class Agent implements AutoCloseable {
         NioIoHandler.newFactory());
     this.control = Executors.newSingleThreadScheduledExecutor(
         new DefaultThreadFactory("agent-control", true));
-    this.workers = Executors.newFixedThreadPool(
-        Math.max(2, Runtime.getRuntime().availableProcessors()),
+    this.workers = Executors.newFixedThreadPool(CommandDispatcher.defaultWorkers(),
         new DefaultThreadFactory("agent-worker", true));
     this.dispatcher = new CommandDispatcher(driver, workers, bootStats);
   }
@@ -358,6 +357,31 @@ public final class Agent implements AutoCloseable {
       io.netty.util.AttributeKey.valueOf("mayfly.closeReason");
 
   private final class ConnectionHandler extends SimpleChannelInboundHandler<Envelope> {
+    /** Results from the workers, written and flushed by one event-loop task per batch. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Envelope> results =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean drainQueued =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * A burst of creates answers with a few writes and flushes (TLS records, syscalls), not
+     * one per result: the first result of a batch schedules one drain task on the event loop;
+     * results queued before that task runs go out with it.
+     */
+    private void send(Channel ch, Envelope e) {
+      results.add(e);
+      if (drainQueued.compareAndSet(false, true)) {
+        ch.eventLoop().execute(() -> {
+          drainQueued.set(false);
+          Envelope m;
+          while ((m = results.poll()) != null) {
+            ch.write(m, ch.voidPromise());
+          }
+          ch.flush();
+        });
+      }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       ctx.writeAndFlush(envelope().setRegister(register()).build());
@@ -381,7 +405,7 @@ public final class Agent implements AutoCloseable {
 
     private void reply(Channel ch, CommandResult r) {
       if (ch.isActive()) {
-        ch.writeAndFlush(envelope().setResult(r).build());
+        send(ch, envelope().setResult(r).build());
       } else {
         log.info("result of {} not sent: connection closed (the controller will ask again)",
             r.getCommandId());
@@ -462,17 +486,83 @@ public final class Agent implements AutoCloseable {
           log.warn("closing shell pool: {}", e.getMessage());
         }
       });
-      for (GuestInfo g : driver.driver().list()) {
-        try {
-          driver.driver().destroy(g.guestId());
-        } catch (GuestException | RuntimeException e) {
-          log.warn("destroying guest {} on exit: {}", g.guestId(), e.getMessage());
-        }
-      }
-      log.info("destroyed all guests (--destroy-guests-on-exit)");
+      destroyAllBounded(driver.driver(), stopTimeoutMs());
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     driver.close();
+  }
+
+  /** MAYFLY_STOP_TIMEOUT_S: how long destroy-all on exit may take (default 45 s). */
+  static long stopTimeoutMs() {
+    String v = System.getenv("MAYFLY_STOP_TIMEOUT_S");
+    try {
+      return v == null || v.isBlank() ? 45_000 : Math.max(1, Long.parseLong(v.trim())) * 1000;
+    } catch (NumberFormatException e) {
+      return 45_000;
+    }
+  }
+
+  /**
+   * Destroys every guest with a few threads, logging progress every 2 s, and gives up after
+   * {@code timeoutMs} (the launcher SIGKILLs a stopping process after 60 s): what is left
+   * keeps its state files, and the next agent start or {@code ./mayfly clean-host} cleans
+   * it up. Returns the number of guests destroyed.
+   */
+  static int destroyAllBounded(dev.mayfly.agent.driver.GuestDriver d, long timeoutMs) {
+    java.util.List<GuestInfo> all = d.list();
+    int n = all.size();
+    if (n == 0) {
+      return 0;
+    }
+    log.info("stopping agent: destroying {} guest(s) (--destroy-guests-on-exit, at most {} s)",
+        n, timeoutMs / 1000);
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    int threads = Math.min(n, 4);
+    java.util.List<Thread> ts = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread th = new Thread(() -> {
+        int i;
+        while ((i = next.getAndIncrement()) < n && System.nanoTime() < deadline) {
+          String id = all.get(i).guestId();
+          try {
+            d.destroy(id);
+          } catch (GuestException | RuntimeException e) {
+            log.warn("destroying guest {} on exit: {}", id, e.getMessage());
+          }
+          done.incrementAndGet();
+        }
+      }, "agent-stop-" + t);
+      th.setDaemon(true);
+      th.start();
+      ts.add(th);
+    }
+    long t0 = System.nanoTime();
+    for (Thread th : ts) {
+      while (th.isAlive()) {
+        try {
+          th.join(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return done.get();
+        }
+        if (th.isAlive()) {
+          log.info("stopping agent: destroyed {}/{} guests ({} s)", done.get(), n,
+              (System.nanoTime() - t0) / 1_000_000_000L);
+        }
+      }
+    }
+    int left = n - done.get();
+    if (left > 0) {
+      log.warn("stopping agent: gave up after {} s with {} of {} guests not destroyed; their "
+          + "state files remain (the next agent start or ./mayfly clean-host removes them)",
+          timeoutMs / 1000, left, n);
+    } else {
+      log.info("stopping agent: destroyed all {} guests in {} ms", n,
+          (System.nanoTime() - t0) / 1_000_000);
+    }
+    return done.get();
   }
 
   /** Labels as sent in Register (for logs and tests). */

@@ -16,6 +16,12 @@ public record GuestSpec(
     Map<String, String> labels) {
 
   public ShellClass shellClass() {
-    return new ShellClass(ports.size(), memoryBytes, cpuWeight, pidsMax);
+    int x = 0;
+    for (int i = 0; i < ports.size() && i < 31; i++) {
+      if (ports.get(i).xconnect() != null) {
+        x |= 1 << i;
+      }
+    }
+    return new ShellClass(ports.size(), memoryBytes, cpuWeight, pidsMax, x);
   }
 }

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * (the "prepare" half of LightVM's split toolstack). {@link #take} never blocks: an empty pool
  * returns empty and the caller boots cold. A take wakes the refill threads.
  *
+ * <p>Refill is the background half and yields to creates: while shells are being taken (a
+ * take in the last 100 ms) no class refills until it falls below a quarter of its target,
+ * and then only one refill thread works; after the burst every thread refills again.
+ *
  * <p>Metrics per class: ready, target, hits, misses, prepared, failures, refill latency
  * (last and mean, ms), last error.
  */
@@ -37,6 +41,10 @@ public final class ShellPool implements ShellSource {
   private final List<Thread> workers = new ArrayList<>();
   private volatile boolean closed;
   private volatile boolean suspended;
+  /** Creates are "in a burst" while the last take is younger than this. */
+  static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private volatile long lastTakeNanos = System.nanoTime() - BUSY_NANOS;
+  private final AtomicInteger refilling = new AtomicInteger();
 
   private static final class Bucket {
     final ShellClass cls;
@@ -104,15 +112,20 @@ public final class ShellPool implements ShellSource {
     if (b == null) {
       return Optional.empty();
     }
+    long now = System.nanoTime();
+    boolean wasQuiet = now - lastTakeNanos >= BUSY_NANOS;
+    lastTakeNanos = now;
     Shell s = b.shells.pollFirst();
     if (s == null) {
       b.misses.incrementAndGet();
       wake.release();
       return Optional.empty();
     }
-    b.ready.decrementAndGet();
+    int left = b.ready.decrementAndGet();
     b.hits.incrementAndGet();
-    wake.release();
+    if (wasQuiet || left < lowWater(b)) { // in a burst the refill waits (see neediest)
+      wake.release();
+    }
     return Optional.of(s);
   }
 
@@ -151,7 +164,8 @@ public final class ShellPool implements ShellSource {
     for (ClassStats s : stats()) {
       String k = "class[ports=" + s.shellClass().ports() + ",mem=" + (s.shellClass().memoryBytes()
           >> 20) + "MiB,cpu=" + s.shellClass().cpuWeight() + ",pids=" + s.shellClass().pidsMax()
-          + "]";
+          + (s.shellClass().xconnectMask() == 0 ? "" : ",xconnect=0x"
+          + Integer.toHexString(s.shellClass().xconnectMask())) + "]";
       m.put(k, String.format("ready=%d target=%d hits=%d misses=%d prepared=%d failures=%d "
           + "refill_last_ms=%.3f refill_mean_ms=%.3f%s", s.ready(), s.target(), s.hits(),
           s.misses(), s.prepared(), s.failures(), s.lastRefillMs(), s.meanRefillMs(),
@@ -186,8 +200,27 @@ public final class ShellPool implements ShellSource {
     wake.release();
   }
 
+  /** Below this many ready shells a class refills even during a burst (one thread). */
+  static int lowWater(Bucket b) {
+    return Math.max(1, b.target / 4);
+  }
+
+  /** True while creates are taking shells (a take in the last {@link #BUSY_NANOS}). */
+  boolean busy() {
+    return System.nanoTime() - lastTakeNanos < BUSY_NANOS;
+  }
+
+  /**
+   * The class furthest below its target, or null. Refill is the background half and must not
+   * starve creates: during a burst of takes it waits, unless a class falls below its low
+   * water mark, and then only one refill thread works.
+   */
   private Bucket neediest() {
     if (suspended) {
+      return null;
+    }
+    boolean busy = busy();
+    if (busy && refilling.get() > 0) {
       return null;
     }
     Bucket best = null;
@@ -195,6 +228,9 @@ public final class ShellPool implements ShellSource {
     long now = System.nanoTime();
     for (Bucket b : buckets.values()) {
       int gap = b.target - b.ready.get() - b.inFlight.get();
+      if (busy && b.ready.get() + b.inFlight.get() >= lowWater(b)) {
+        continue;
+      }
       if (gap > bestGap && now >= b.backoffUntil) {
         best = b;
         bestGap = gap;
@@ -208,13 +244,16 @@ public final class ShellPool implements ShellSource {
       Bucket b = neediest();
       if (b == null) {
         try {
-          wake.tryAcquire(200, TimeUnit.MILLISECONDS);
+          long busyLeft = lastTakeNanos + BUSY_NANOS - System.nanoTime();
+          wake.tryAcquire(busyLeft > 0 ? Math.min(busyLeft, TimeUnit.MILLISECONDS.toNanos(200))
+              : TimeUnit.MILLISECONDS.toNanos(200), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           return;
         }
         continue;
       }
       b.inFlight.incrementAndGet();
+      refilling.incrementAndGet();
       long t0 = System.nanoTime();
       try {
         Shell s = driver.prepare(b.cls);
@@ -235,6 +274,7 @@ public final class ShellPool implements ShellSource {
         log.warn("shell pool: prepare failed ({}), retrying in 1 s", e.getMessage());
       } finally {
         b.inFlight.decrementAndGet();
+        refilling.decrementAndGet();
       }
     }
   }
@@ -251,12 +291,67 @@ public final class ShellPool implements ShellSource {
         Thread.currentThread().interrupt();
       }
     }
+    java.util.concurrent.ConcurrentLinkedQueue<Shell> all =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     for (Bucket b : buckets.values()) {
       Shell s;
       while ((s = b.shells.pollFirst()) != null) {
         b.ready.decrementAndGet();
-        s.discard();
+        all.add(s);
       }
+    }
+    discardBounded(all, CLOSE_TIMEOUT_MS);
+  }
+
+  /** How long {@link #close()} spends discarding prepared shells. */
+  static final long CLOSE_TIMEOUT_MS = 20_000;
+
+  /**
+   * Discards shells with up to 4 threads until {@code timeoutMs} passes, logging progress;
+   * shells left over stay as they are (the driver keeps their state files, so the next agent
+   * start destroys them). A large pool (thousands of shells) must not hold a shutdown for
+   * minutes.
+   */
+  static void discardBounded(java.util.Queue<Shell> shells, long timeoutMs) {
+    int n = shells.size();
+    if (n == 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    AtomicInteger done = new AtomicInteger();
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < Math.min(4, n); t++) {
+      Thread th = new Thread(() -> {
+        Shell s;
+        while (System.nanoTime() < deadline && (s = shells.poll()) != null) {
+          try {
+            s.discard();
+          } catch (RuntimeException e) {
+            log.warn("discarding {}: {}", s, e.getMessage());
+          }
+          done.incrementAndGet();
+        }
+      }, "shell-pool-close-" + t);
+      th.setDaemon(true);
+      th.start();
+      ts.add(th);
+    }
+    for (Thread th : ts) {
+      while (th.isAlive()) {
+        try {
+          th.join(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (th.isAlive()) {
+          log.info("shell pool: discarded {}/{} prepared shells", done.get(), n);
+        }
+      }
+    }
+    if (!shells.isEmpty()) {
+      log.warn("shell pool: {} prepared shells left after {} s (the next agent start destroys"
+          + " them)", shells.size(), timeoutMs / 1000);
     }
   }
 }

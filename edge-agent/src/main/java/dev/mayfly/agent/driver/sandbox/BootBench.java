@@ -63,6 +63,11 @@ public final class BootBench {
   private final Map<String, double[][]> phases = new LinkedHashMap<>();
   private final ShellClass cls;
   private int target;
+  private double createFwRate = -1;
+  private double createFwWall = -1;
+  private double iproute2Rate = -1;
+  /** create_fw: per phase of the CommandResult timings (queued, attach, boot, persist ...) */
+  private final Map<String, double[]> fwPhases = new LinkedHashMap<>();
 
   BootBench(boolean quick, Path out, Map<String, Path> peerFiles) {
     this.quick = quick;
@@ -107,9 +112,11 @@ public final class BootBench {
     Path out = Path.of("bench/results");
     Map<String, Path> peerFiles = new LinkedHashMap<>();
     int guests = -1;
+    int fwOnly = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
+        case "--fw-only" -> fwOnly = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
         case "--guests" -> guests = Integer.parseInt(args[++i]);
         case "--peer" -> {
@@ -128,6 +135,10 @@ public final class BootBench {
       System.exit(1);
     }
     BootBench b = new BootBench(quick, out, peerFiles);
+    if (fwOnly > 0) { // a quick look at create_fw alone; prints, writes no result files
+      b.fwOnly(fwOnly);
+      return;
+    }
     b.target = guests > 0 ? guests : quick ? 1000 : 4000;
     b.run();
   }
@@ -185,6 +196,177 @@ public final class BootBench {
     return r;
   }
 
+  // ------------------------------------------------------------------ create_fw
+
+  static final String ATTACH = "mfba"; // + index: the bench's subscriber attachments (veth, peer mfbuN)
+
+  /** The firewall-shaped command the controller sends (FirewallProvisioner.create). */
+  static dev.mayfly.southbound.v1.Command fwCommand(String id, String attachment, String bridge) {
+    GuestSpec s = spec(id, bridge);
+    return dev.mayfly.southbound.v1.Command.newBuilder().setCommandId("c-" + id).setGuestId(id)
+        .setGeneration(1)
+        .setCreate(dev.mayfly.southbound.v1.CreateGuest.newBuilder().setSpec(
+            dev.mayfly.southbound.v1.GuestSpec.newBuilder().setNfType("firewall")
+                .setClickConfig(s.clickConfig())
+                .addPorts(dev.mayfly.southbound.v1.Port.newBuilder().setName("access")
+                    .setXconnect(attachment))
+                .addPorts(dev.mayfly.southbound.v1.Port.newBuilder().setName("core")
+                    .setBridge(bridge))
+                .setMemoryBytes(s.memoryBytes()).setCpuWeight(s.cpuWeight())
+                .setPidsMax(s.pidsMax()).putLabels("mayfly.subscriber", id)))
+        .build();
+  }
+
+  /** The shell class of create_fw's guests (access cross-connected). */
+  static ShellClass fwCommandClass() {
+    GuestSpec s = spec("x", "b");
+    return new ShellClass(2, s.memoryBytes(), s.cpuWeight(), s.pidsMax(), 0b01);
+  }
+
+  private void ipBatch(List<String> lines) throws IOException, InterruptedException {
+    Path f = Files.createTempFile("mayfly-bootbench-ip", ".batch");
+    try {
+      Files.write(f, lines);
+      sh("ip", "-force", "-batch", f.toString());
+    } finally {
+      Files.deleteIfExists(f);
+    }
+  }
+
+  /**
+   * create_fw: n firewall-shaped CREATE commands (access cross-connected to a subscriber
+   * attachment, core on a core bridge) handed at once to the agent's {@code CommandDispatcher}
+   * (real driver, the agent's worker count, pool pre-filled to n and refilling as in
+   * production). Latency: dispatch to result. Rate: n / (first dispatch .. last result).
+   * Returns {latencies..., wall ms as the last element}.
+   */
+  private double[] createFw(int n) throws Exception {
+    List<String> add = new ArrayList<>();
+    List<String> del = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      add.add("link add " + ATTACH + i + " type veth peer name mfbu" + i);
+      add.add("link set " + ATTACH + i + " up");
+      del.add("link del " + ATTACH + i);
+    }
+    ipBatch(del);
+    ipBatch(add);
+    for (int i = 0; i < n; i++) {
+      bridgeFor(i);
+    }
+    ShellClass fwCls = fwCommandClass();
+    pool.setTarget(fwCls, n);
+    pool.resume();
+    if (!pool.awaitFull(60 + n / 10, TimeUnit.SECONDS)) {
+      log("create_fw: pool did not fill: " + pool.describe());
+    }
+    ExecutorService workers = Executors.newFixedThreadPool(dev.mayfly.agent.CommandDispatcher
+        .defaultWorkers(), r -> {
+          Thread t = new Thread(r, "bench-worker");
+          t.setDaemon(true);
+          return t;
+        });
+    dev.mayfly.agent.CommandDispatcher d = new dev.mayfly.agent.CommandDispatcher(
+        dev.mayfly.agent.LoadedDriver.of(driver, Optional.of(pool)), workers);
+    List<dev.mayfly.southbound.v1.Command> cmds = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = "fw-" + i;
+      ids.add(id);
+      cmds.add(fwCommand(id, ATTACH + i, bridges.get(i / PER_BRIDGE)));
+    }
+    double[] r = new double[n + 1];
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> firstError =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    long[] end = new long[1];
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      long sent = System.nanoTime();
+      d.dispatch(cmds.get(i), res -> {
+        long now = System.nanoTime();
+        r[k] = (now - sent) / 1e6;
+        synchronized (fwPhases) {
+          for (var t : res.getTimingsList()) {
+            fwPhases.computeIfAbsent(t.getPhase(), x -> new double[n])[k] = t.getMillis();
+          }
+        }
+        if (!res.getOk()) {
+          failed.incrementAndGet();
+          firstError.compareAndSet(null, res.getErrorCode() + " " + res.getErrorMessage());
+        }
+        synchronized (end) {
+          end[0] = Math.max(end[0], now);
+        }
+        done.countDown();
+      });
+    }
+    if (!done.await(300, TimeUnit.SECONDS)) {
+      log("create_fw: timed out with " + done.getCount() + " commands outstanding");
+    }
+    r[n] = (end[0] - t0) / 1e6;
+    for (var e : fwPhases.entrySet()) {
+      log("create_fw phase " + e.getKey() + ": p50 " + fmt(pct(e.getValue(), 50)) + " p99 "
+          + fmt(pct(e.getValue(), 99)) + " mean "
+          + fmt(Arrays.stream(e.getValue()).average().orElse(0)) + " ms");
+    }
+    log("create_fw: " + n + " in " + fmt(r[n]) + " ms, " + failed.get() + " failed"
+        + (firstError.get() == null ? "" : " (first: " + firstError.get() + ")") + "; pool "
+        + pool.describe().values());
+    pool.setTarget(fwCls, 0);
+    workers.shutdown();
+    running.addAll(ids);
+    destroyAll(ids, 4);
+    ipBatch(del);
+    return r;
+  }
+
+  /**
+   * Peer of create_fw: the same links made by iproute2 from one batch file (one process, one
+   * netlink socket): per guest two veth pairs, the cross-connect bridge enslaving a fresh
+   * attachment and one host end, the other host end on a core bridge; everything up. No
+   * namespaces, no processes: only the link work. Returns guests/s.
+   */
+  private double iproute2Peer(int n) throws Exception {
+    List<String> pre = new ArrayList<>();
+    List<String> add = new ArrayList<>();
+    List<String> del = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pre.add("link add " + ATTACH + i + " type veth peer name mfbu" + i);
+      pre.add("link set " + ATTACH + i + " up");
+      String p = "mfbp" + i;
+      add.add("link add " + p + "h0 type veth peer name " + p + "g0");
+      add.add("link add " + p + "h1 type veth peer name " + p + "g1");
+      add.add("link add " + p + "x type bridge");
+      add.add("link set " + ATTACH + i + " master " + p + "x");
+      add.add("link set " + p + "h0 master " + p + "x up");
+      add.add("link set " + p + "x up");
+      add.add("link set " + p + "g0 up");
+      add.add("link set " + p + "h1 master " + bridges.get(i / PER_BRIDGE) + " up");
+      add.add("link set " + p + "g1 up");
+      del.add("link del " + p + "h0");
+      del.add("link del " + p + "h1");
+      del.add("link del " + p + "x");
+      del.add("link del " + ATTACH + i);
+    }
+    ipBatch(del);
+    ipBatch(pre);
+    Path f = Files.createTempFile("mayfly-bootbench-ip", ".batch");
+    long t0;
+    long dt;
+    try {
+      Files.write(f, add);
+      t0 = System.nanoTime();
+      sh("ip", "-force", "-batch", f.toString());
+      dt = System.nanoTime() - t0;
+    } finally {
+      Files.deleteIfExists(f);
+      ipBatch(del);
+    }
+    return n / (dt / 1e9);
+  }
+
   private long destroyAll(List<String> ids, int threads) throws Exception {
     ExecutorService ex = Executors.newFixedThreadPool(threads);
     long t0 = System.nanoTime();
@@ -202,6 +384,33 @@ public final class BootBench {
     ex.shutdown();
     running.removeAll(ids);
     return dt;
+  }
+
+  void fwOnly(int n) throws Exception {
+    Path state = Files.createTempDirectory("mayfly-bootbench-");
+    driver = new SandboxDriver(state, SandboxOptions.defaults()
+        .withRootDir(Path.of("/run/mayfly/bench-root")));
+    pool = new ShellPool(driver, Map.of(cls, 0), 2).start();
+    try {
+      destroyAll(new ArrayList<>(running), 2);
+      double[] w = cold(10);
+      destroyAll(new ArrayList<>(running), 2);
+      double[] fw = createFw(n);
+      double[] l = Arrays.copyOf(fw, n);
+      System.out.println(latJson("create_fw", "ms", l));
+      System.out.println(valJson("create_fw_rate", "guests/s", n / (fw[n] / 1e3)));
+      System.out.println(valJson("iproute2_fw_links", "guests/s", iproute2Peer(n)));
+    } finally {
+      pool.close();
+      destroyAll(new ArrayList<>(running), 4);
+      driver.close();
+      for (String br : bridges) {
+        sh("ip", "link", "del", br);
+      }
+      try (var files = Files.walk(state)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   void run() throws Exception {
@@ -231,6 +440,18 @@ public final class BootBench {
       lat.put("pooled_boot", pooled("pooled_boot", nPooled));
       destroyAll(new ArrayList<>(running), 4);
       log("pooled_boot p50 " + pct(lat.get("pooled_boot"), 50));
+      points.clear();
+
+      // create_fw: firewall-shaped creates through the agent's command path (issue 5 bulk)
+      int nFw = quick ? 500 : 2000;
+      double[] fw = createFw(nFw);
+      createFwWall = fw[nFw];
+      lat.put("create_fw", Arrays.copyOf(fw, nFw));
+      createFwRate = nFw / (createFwWall / 1e3);
+      log("create_fw p50 " + pct(lat.get("create_fw"), 50) + " ms, rate " + fmt(createFwRate)
+          + " guests/s");
+      iproute2Rate = iproute2Peer(nFw);
+      log("peer iproute2_fw_links " + fmt(iproute2Rate) + " guests/s");
       points.clear();
 
       // fill the node; the pool refills in the background (as in production)
@@ -297,6 +518,19 @@ public final class BootBench {
       metrics.add(latJson(e.getKey() + "_persist", "ms", e.getValue()[2]));
       mdRows.add(latRow(e.getKey() + "_persist", "ms", e.getValue()[2]));
     }
+    if (createFwRate > 0) {
+      metrics.add(valJson("create_fw_rate", "guests/s", createFwRate));
+      mdRows.add(new String[] {"create_fw_rate", "guests/s", "", "", "", "", "",
+          fmt(createFwRate)});
+    }
+    if (iproute2Rate > 0) {
+      peers.add(valJson("iproute2_fw_links", "guests/s", iproute2Rate));
+      mdRows.add(new String[] {"peer iproute2_fw_links (links only)", "guests/s", "", "", "", "",
+          "", fmt(iproute2Rate)});
+      ratios.add(String.format(Locale.ROOT,
+          "{\"name\": \"create_fw_rate/iproute2_fw_links\", \"value\": %s}",
+          num(createFwRate / iproute2Rate)));
+    }
     metrics.add(valJson("memory_per_guest", "KiB", memPerGuestKiB));
     mdRows.add(new String[] {"memory_per_guest", "KiB", "", "", "", "", "",
         fmt(memPerGuestKiB)});
@@ -353,6 +587,11 @@ public final class BootBench {
     }
     md.append("\n| ratio | p50 | p99 |\n|---|---|---|\n");
     for (String r : ratios) {
+      if (r.contains("\"value\"")) {
+        md.append("| ").append(r.replaceAll(".*\"name\": \"([^\"]+)\", \"value\": ([^}]+)}.*",
+            "$1 | $2 (value) |")).append("\n");
+        continue;
+      }
       md.append("| ").append(r.replaceAll(".*\"name\": \"([^\"]+)\", \"p50\": ([^,]+), \"p99\": "
           + "([^}]+)}.*", "$1 | $2 | $3")).append(" |\n");
     }

@@ -66,10 +66,11 @@ final class Noxs {
     }
   }
 
-  static Pointer prepare(String slot, int nports, long mem, int cpu, int pids, int waitMs)
-      throws GuestException {
+  static Pointer prepare(String slot, int nports, int xconnectMask, long mem, int cpu, int pids,
+      int waitMs) throws GuestException {
     PointerByReference out = new PointerByReference();
-    check(lib().noxs_shell_prepare(slot, nports, mem, cpu, pids, waitMs, out, err()), "prepare");
+    check(lib().noxs_shell_prepare_x(slot, nports, xconnectMask, mem, cpu, pids, waitMs, out,
+        err()), "prepare");
     return out.getValue();
   }
 

@@ -22,6 +22,9 @@ public interface NoxsLib {
   int noxs_shell_prepare(String slot, int nports, long memoryBytes, int cpuWeight, int pidsMax,
       int waitMs, PointerByReference out, Pointer err);
 
+  int noxs_shell_prepare_x(String slot, int nports, int xconnectMask, long memoryBytes,
+      int cpuWeight, int pidsMax, int waitMs, PointerByReference out, Pointer err);
+
   int noxs_shell_adopt(String slot, int pid, long startTime, int nports, PointerByReference out,
       Pointer err);
 
@@ -34,6 +37,8 @@ public interface NoxsLib {
   int noxs_shell_state(Pointer shell);
 
   int noxs_shell_alive(Pointer shell);
+
+  int noxs_shell_identity(Pointer shell, @Out byte[] buf, int len);
 
   int noxs_shell_port_attach(Pointer shell, int idx, String name, String mac, String bridge,
       String xconnect, Pointer err);

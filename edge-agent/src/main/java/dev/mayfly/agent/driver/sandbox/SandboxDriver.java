@@ -70,6 +70,10 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private final Thread watcher;
   private final Map<String, String> hostFacts;
   private volatile boolean closed;
+  /** Write-behind of guest state files: the boot answers before its file is rewritten. */
+  private final java.util.concurrent.LinkedBlockingQueue<Guest> toPersist =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final Thread persister;
   /** Every slot this driver created or adopted, only with -Dmayfly.sandbox.trackSlots (tests). */
   private final Set<String> tracked =
       Boolean.getBoolean("mayfly.sandbox.trackSlots") ? ConcurrentHashMap.newKeySet() : null;
@@ -87,6 +91,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     long startTime;
     long startedAt;
     Map<String, Double> timings = Map.of();
+    boolean persistPending; // queued for the state-file writer
 
     Guest(String id, String slot, long token) {
       this.id = id;
@@ -139,6 +144,51 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     this.watcher = new Thread(this::watchLoop, "sandbox-exit-watch");
     watcher.setDaemon(true);
     watcher.start();
+    this.persister = new Thread(this::persistLoop, "sandbox-state-writer");
+    persister.setDaemon(true);
+    persister.start();
+  }
+
+  /**
+   * Writes the state files of booted guests behind the boot (write-behind). Crash safety: until
+   * it is rewritten a guest's slot still has its shell file (written at prepare), and
+   * {@link #recover()} adopts a "shell" whose page holds a booted guest as that guest (id,
+   * generation and port names from the page; labels are lost in that window).
+   */
+  private void persistLoop() {
+    while (true) {
+      Guest g;
+      try {
+        g = toPersist.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (g == null) {
+        if (closed) {
+          return;
+        }
+        continue;
+      }
+      synchronized (g) {
+        if (g.persistPending && g.handle != null && (g.state == GuestState.RUNNING
+            || g.state == GuestState.PAUSED || g.state == GuestState.CHECKPOINTED)) {
+          persistGuest(g);
+        }
+        g.persistPending = false;
+      }
+    }
+  }
+
+  /** Waits until every queued state file is written (tests, close). */
+  public void flushStateFiles() {
+    for (int i = 0; i < 10000 && !toPersist.isEmpty(); i++) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   @Override
@@ -176,14 +226,26 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       String slot = newSlot();
       long t0 = System.nanoTime();
       try {
-        Pointer h = Noxs.prepare(slot, cls.ports(), cls.memoryBytes(), cls.cpuWeight(),
-            cls.pidsMax(), waitMs);
+        SlotFile.mark(slotDir, slot); // a kill -9 from here to persistShell leaves the marker
+      } catch (IOException e) {
+        throw new GuestException(Code.INTERNAL, "state dir " + slotDir + ": " + e.getMessage());
+      }
+      try {
+        Pointer h;
+        try {
+          h = Noxs.prepare(slot, cls.ports(), cls.xconnectMask(), cls.memoryBytes(),
+              cls.cpuWeight(), cls.pidsMax(), waitMs);
+        } catch (GuestException e) {
+          SlotFile.unmark(slotDir, slot);
+          throw e;
+        }
         SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0);
         if (tracked != null) {
           tracked.add(slot);
         }
         shells.put(slot, s);
         persistShell(s);
+        SlotFile.unmark(slotDir, slot);
         return s;
       } catch (GuestException e) {
         if (Noxs.status() == Noxs.EEXIST && attempt < 3) {
@@ -373,7 +435,8 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         tm.put(blob == null ? "boot" : "restore", (t3 - t2) / 1e6);
         tm.put("pooled", pooled ? 1.0 : 0.0);
         long t4 = System.nanoTime();
-        persistGuest(g);
+        g.persistPending = true; // write-behind (persistLoop); crash-safe through the page
+        toPersist.add(g);
         tm.put("persist", (System.nanoTime() - t4) / 1e6);
         tm.put("total", (System.nanoTime() - t0) / 1e6);
         g.timings = Map.copyOf(tm);
@@ -720,6 +783,23 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       } catch (GuestException e) {
         log.info("recover: slot {} (pid {}) is gone: {}", slot, pid, e.getMessage());
       }
+      if (!"guest".equals(p.getProperty("kind")) && h != null) {
+        // a shell whose page holds a booted guest: the write-behind had not rewritten its
+        // file when the old agent died; the page says which guest it is
+        byte[] ib = new byte[1024];
+        String[] ident = Noxs.cstring(ib, Math.max(0, lib.noxs_shell_identity(h, ib, ib.length)))
+            .split("\n", -1);
+        if (ident.length >= 3 && !ident[0].isEmpty()) {
+          p.setProperty("fromPage", "true");
+          p.setProperty("kind", "guest");
+          p.setProperty("guestId", ident[0]);
+          p.setProperty("generation", ident[1]);
+          p.setProperty("portNames", ident[2]);
+          p.setProperty("state", "RUNNING");
+          log.info("recover: slot {} holds guest {} (from its page; labels not recorded)", slot,
+              ident[0]);
+        }
+      }
       if (!"guest".equals(p.getProperty("kind"))) { // a pooled shell of the old agent
         if (h != null) {
           lib.noxs_shell_destroy(h, Noxs.err());
@@ -767,11 +847,151 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
           crashed(g, "guest exited during recovery");
           continue;
         }
+        if (p.getProperty("fromPage") != null) {
+          persistGuest(g); // its own state file now
+        }
         emit(g, g.state, "adopted after agent restart");
         adopted.add(info(g));
       }
     }
+    recoverPrepareWindow();
+    reapOrphanCgroups();
     return adopted;
+  }
+
+  /**
+   * Slots whose prepare was cut short by a kill of the old agent ({@code <slot>.preparing}
+   * without a state file): kills what their cgroups hold (a runtime that had already
+   * exec'd and joined), deletes their links and cgroups.
+   */
+  private void recoverPrepareWindow() {
+    List<Path> markers = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(slotDir, "*.preparing")) {
+      ds.forEach(markers::add);
+    } catch (IOException e) {
+      log.warn("recover: {}: {}", slotDir, e.getMessage());
+      return;
+    }
+    for (Path m : markers) {
+      String name = m.getFileName().toString();
+      String slot = name.substring(0, name.length() - ".preparing".length());
+      if (Files.exists(SlotFile.path(slotDir, slot)) || shells.containsKey(slot)) {
+        SlotFile.unmark(slotDir, slot); // finished after all: its state file covers it
+        continue;
+      }
+      if (tracked != null) {
+        tracked.add(slot);
+      }
+      int killed = killCgroupTasks(slot);
+      lib.noxs_slot_cleanup(slot, 8, Noxs.err());
+      SlotFile.unmark(slotDir, slot);
+      log.info("recover: slot {} was being prepared when the old agent died: cleaned up"
+          + " ({} process(es) killed)", slot, killed);
+    }
+  }
+
+  private List<Path> cgroupDirs(String slot) {
+    List<Path> out = new ArrayList<>();
+    if ("v2".equals(hostFacts.get("cgroup"))) {
+      out.add(Path.of(hostFacts.getOrDefault("cgroup_v2_base", "/sys/fs/cgroup"), "mayfly", slot));
+    } else {
+      for (String c : List.of("memory", "cpu", "pids", "freezer")) {
+        out.add(Path.of("/sys/fs/cgroup", c, "mayfly", slot));
+      }
+    }
+    return out;
+  }
+
+  private int killCgroupTasks(String slot) {
+    int killed = 0;
+    for (Path dir : cgroupDirs(slot)) {
+      try {
+        for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+          if (!pid.isBlank()) {
+            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+            killed++;
+          }
+        }
+      } catch (IOException | NumberFormatException e) {
+        // no such cgroup (or gone): nothing to kill there
+      }
+    }
+    if (killed > 0) { // the tasks leave their cgroups asynchronously: give them a moment
+      for (int i = 0; i < 200 && cgroupBusy(slot); i++) {
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    return killed;
+  }
+
+  private boolean cgroupBusy(String slot) {
+    for (Path dir : cgroupDirs(slot)) {
+      try {
+        if (!Files.readString(dir.resolve("cgroup.procs")).isBlank()) {
+          return true;
+        }
+      } catch (IOException e) {
+        // gone
+      }
+    }
+    return false;
+  }
+
+  /** Minimum age of an empty, unknown slot cgroup before recovery removes it. */
+  static final long ORPHAN_CGROUP_AGE_MS = 60_000;
+
+  /**
+   * Empty slot cgroups that no state file of this agent covers and that are older than a
+   * minute (so that another agent on this host, mid-prepare, is not disturbed): left by a
+   * crashed agent or a destroy whose rmdir gave up. Recovery only (O(cgroups) by nature).
+   */
+  private void reapOrphanCgroups() {
+    List<Path> parents = new ArrayList<>();
+    if ("v2".equals(hostFacts.get("cgroup"))) {
+      parents.add(Path.of(hostFacts.getOrDefault("cgroup_v2_base", "/sys/fs/cgroup"), "mayfly"));
+    } else {
+      for (String c : List.of("memory", "cpu", "pids", "freezer")) {
+        parents.add(Path.of("/sys/fs/cgroup", c, "mayfly"));
+      }
+    }
+    Set<String> ours = new HashSet<>(shells.keySet());
+    for (Guest g : guests.values()) {
+      ours.add(g.slot);
+    }
+    long now = System.currentTimeMillis();
+    int removed = 0;
+    for (Path parent : parents) {
+      List<Path> dirs = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, Files::isDirectory)) {
+        ds.forEach(dirs::add);
+      } catch (IOException e) {
+        continue;
+      }
+      for (Path d : dirs) {
+        String slot = d.getFileName().toString();
+        if (ours.contains(slot) || Files.exists(SlotFile.path(slotDir, slot))) {
+          continue;
+        }
+        try {
+          long age = now - Files.getLastModifiedTime(d).toMillis();
+          if (age < ORPHAN_CGROUP_AGE_MS || !Files.readString(d.resolve("cgroup.procs")).isBlank()) {
+            continue;
+          }
+          Files.delete(d); // rmdir of an empty cgroup
+          removed++;
+        } catch (IOException | RuntimeException e) {
+          // busy, raced with its owner, or already gone: leave it
+        }
+      }
+    }
+    if (removed > 0) {
+      log.info("recover: removed {} empty orphan cgroup dir(s) under mayfly/", removed);
+    }
   }
 
   private boolean isKnownSlot(String slot) {
@@ -813,6 +1033,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     }
     closed = true;
     try {
+      persister.join(10_000); // drains the write-behind queue first
       watcher.join(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -825,9 +1046,14 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         }
       }
     }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     for (SandboxShell s : shells.values()) {
       if (s.claim()) { // shells nobody took: they would be orphans, discard them
-        discardShell(s);
+        if (System.nanoTime() < deadline) {
+          discardShell(s);
+        } else { // bounded: the state file stays, the next agent start destroys it
+          lib.noxs_shell_release(s.handle);
+        }
       }
     }
     lib.noxs_watch_close(watchFd);

@@ -36,6 +36,23 @@ final class SlotFile {
     }
   }
 
+  /** The marker of a shell being prepared ({@code <slot>.preparing}): covers the prepare window. */
+  static Path marker(Path dir, String slot) {
+    return dir.resolve(slot + ".preparing");
+  }
+
+  static void mark(Path dir, String slot) throws IOException {
+    Files.write(marker(dir, slot), new byte[0]);
+  }
+
+  static void unmark(Path dir, String slot) {
+    try {
+      Files.deleteIfExists(marker(dir, slot));
+    } catch (IOException e) {
+      // best effort: recovery cleans a stale marker's slot (nothing is left there)
+    }
+  }
+
   static Properties read(Path file) throws IOException {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

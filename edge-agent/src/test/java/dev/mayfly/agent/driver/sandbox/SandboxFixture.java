@@ -136,8 +136,10 @@ public final class SandboxFixture {
             left.add("link " + l);
           }
         }
-        if (now.cgroups().contains(slot)) {
-          left.add("cgroup " + slot);
+        for (String cg : now.cgroups()) { // every controller's directory, not just memory
+          if (cg.endsWith("/" + slot)) {
+            left.add("cgroup " + cg);
+          }
         }
       }
       if (left.isEmpty()) {
@@ -148,11 +150,25 @@ public final class SandboxFixture {
     return left;
   }
 
-  /** Host state a leak would change: our links and our cgroups. */
+  /** The slot cgroup parents: cgroup v1 controllers (this host) and the v2 hierarchies. */
+  public static final List<Path> CGROUP_PARENTS = List.of(
+      Path.of("/sys/fs/cgroup/memory/mayfly"), Path.of("/sys/fs/cgroup/cpu/mayfly"),
+      Path.of("/sys/fs/cgroup/pids/mayfly"), Path.of("/sys/fs/cgroup/freezer/mayfly"),
+      Path.of("/sys/fs/cgroup/unified/mayfly"), Path.of("/sys/fs/cgroup/mayfly"));
+
+  /**
+   * Host state a leak would change: our links and our cgroups ("controller-dir/slot" for
+   * every controller: a v1 rmdir that gave up on one controller shows here).
+   */
   public record Snapshot(Set<String> links, Set<String> cgroups) {
     public static Snapshot take() throws IOException {
-      return new Snapshot(names(Path.of("/sys/class/net"), "m"),
-          names(Path.of("/sys/fs/cgroup/memory/mayfly"), ""));
+      Set<String> cgs = new TreeSet<>();
+      for (Path parent : CGROUP_PARENTS) {
+        for (String n : names(parent, "")) {
+          cgs.add(parent + "/" + n);
+        }
+      }
+      return new Snapshot(names(Path.of("/sys/class/net"), "m"), cgs);
     }
 
     private static Set<String> names(Path dir, String prefix) throws IOException {
