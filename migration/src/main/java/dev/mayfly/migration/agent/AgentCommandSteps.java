@@ -302,14 +302,35 @@ public class AgentCommandSteps implements MigrationSteps {
     return b.toString();
   }
 
+  /** Runs the target's flow-state read next to the source's destroy (both after the downtime). */
+  private static final java.util.concurrent.ExecutorService SIDE = java.util.concurrent.Executors.newCachedThreadPool(
+      r -> {
+        Thread th = new Thread(r, "migration-flow-state");
+        th.setDaemon(true);
+        return th;
+      });
+
   @Override
   public void destroySource(MigrationContext ctx) throws Exception {
-    recordFlowState(ctx);
+    java.util.concurrent.Future<?> flow = SIDE.submit(() -> {
+      try {
+        recordFlowState(ctx);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
     try {
       call(ctx.sourceNode(), cmd(ctx, 7).setDestroy(DestroyGuest.getDefaultInstance()).build(), t.command());
     } catch (AgentCallException e) {
       if (!"NOT_FOUND".equals(e.errorCode())) {
         throw e;
+      }
+    } finally {
+      try {
+        flow.get(t.command().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.info("{}: flow state not recorded: {}", ctx, e.getMessage());
+        flow.cancel(true);
       }
     }
   }
