@@ -34,15 +34,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The migration actions of one agent. Target side: one {@link MigrationReceiver} on the
- * agent's data-plane address; {@code ExpectMigration} announces a transfer
- * ({@code receiver.expect}), {@code RestoreMigrated} waits for its verified bytes, reads the
- * {@code MFCK} checkpoint (structure + CRC32C) and restores its element state into a pooled shell
- * with the spec the controller sent. Source side: {@code CheckpointGuest{migration_id}} wraps the
- * driver's state blob in an {@code MFCK} checkpoint kept here (not sent to the controller) and
- * {@code MigrateOut} streams it to the target ({@link MigrationSender}, one TLS context per target
- * node, cached). {@code CancelMigration} drops both. Held checkpoints expire after
- * {@link #HOLD}.
+ * The migration actions of one agent. Target side: one {@link MigrationReceiver} on the agent's
+ * data-plane address; {@code ExpectMigration} announces a transfer ({@code receiver.expect}). With
+ * a spec (live migration) it also boots the guest now and freezes it, and the transfer's commit
+ * thaws it and imports the state ({@link GuestDriver.StateImport}) before DONE goes back; without
+ * one, {@code RestoreMigrated} later waits for the verified bytes and restores them into a pooled
+ * shell. Source side: {@code MigrateOut{open_only}} opens the TLS connection ahead of the pause;
+ * {@code MigrateOut{live}} runs the whole downtime (checkpoint, stream, the target's import) and
+ * answers with the phase timings, resuming the guest here on any failure;
+ * {@code CheckpointGuest{migration_id}} + {@code MigrateOut} are the stop-and-copy steps (the
+ * MFCK checkpoint is kept here, never sent to the controller; one sender TLS context per target
+ * node, cached). {@code CancelMigration} drops both. Held checkpoints expire after {@link #HOLD}.
+ * At start the transfer path is warmed up in the background ({@link #warmedUp()}).
  */
 public final class AgentMigrations implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentMigrations.class);
