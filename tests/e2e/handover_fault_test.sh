@@ -9,7 +9,8 @@
 # To hit the transfer window every time, the agents run with the TEST-ONLY fault-injection hook
 # MAYFLY_TEST_DELAY_RECEIVE_MS (migration/.../transfer/MigrationReceiver.java): a receiving agent
 # holds every complete migration stream that long before verifying and answering it, and logs
-# "TEST-ONLY fault injection: holding the received stream of migration ..." when it starts to.
+# "TEST-ONLY fault injection: holding the received stream of migration ..." when it starts to
+# (controller migrations have ids "mig-..."; an agent's own start-up warm-up streams are held too).
 # The test kills the target agent when that line appears, then restarts it (same command line,
 # without the hook).
 #
@@ -154,7 +155,7 @@ bash "$LAB" handover ue1 edge-b >"$WORK/handover.json" 2>"$WORK/handover.err" 9>
 HOPID=$!
 HELD=0
 for _ in $(seq 1 300); do # up to 30 s for the stream to reach edge-b's receiver
-  grep -q "TEST-ONLY fault injection: holding the received stream" "$MAYFLY_LAB_DIR/log/agent-edge-b.log" 2>/dev/null \
+  grep -q "TEST-ONLY fault injection: holding the received stream of migration mig-" "$MAYFLY_LAB_DIR/log/agent-edge-b.log" 2>/dev/null \
     && { HELD=1; break; }
   kill -0 "$HOPID" 2>/dev/null || break
   sleep 0.1
