@@ -50,6 +50,16 @@ typedef struct Flow {
   struct Flow *hnext, *prev, *next;
 } Flow;
 
+/* Flow records come from chunks (64 at a time, or as many as a checkpoint
+ * holds at once) threaded on a free list: no malloc per flow on the packet
+ * path or while a migrated table is imported inside the downtime; chunks go
+ * back to malloc when the element is cleaned up. */
+typedef struct FlowChunk {
+  struct FlowChunk *next;
+  unsigned n;
+  Flow f[];
+} FlowChunk;
+
 typedef struct {
   Element e;
   uint64_t timeout, udp_timeout, icmp_timeout;
@@ -58,6 +68,9 @@ typedef struct {
   Flow **buckets;
   unsigned nbuckets;
   Flow *lru_head, *lru_tail; /* head = most recent */
+  FlowChunk *chunks;
+  Flow *free_flows;          /* linked through hnext */
+  unsigned nfree;
   unsigned size;
   uint64_t evictions, expired, drops, inserts;
   Timer timer;
@@ -93,6 +106,34 @@ static uint32_t fhash(uint8_t proto, uint32_t a, uint32_t b, uint16_t ap, uint16
 static uint64_t flow_timeout(FlowFW *f, Flow *fl) {
   return fl->proto == 17 ? f->udp_timeout : fl->proto == 1 ? f->icmp_timeout : f->timeout;
 }
+/* makes sure at least `want` records are on the free list */
+static void flow_reserve(FlowFW *f, unsigned want) {
+  if (f->nfree >= want) return;
+  unsigned n = want - f->nfree;
+  if (n < 64) n = 64;
+  FlowChunk *c = xmalloc(sizeof *c + (size_t)n * sizeof(Flow));
+  c->n = n;
+  c->next = f->chunks;
+  f->chunks = c;
+  for (unsigned i = n; i-- > 0;) {
+    c->f[i].hnext = f->free_flows;
+    f->free_flows = &c->f[i];
+  }
+  f->nfree += n;
+}
+static Flow *flow_alloc(FlowFW *f) {
+  flow_reserve(f, 1);
+  Flow *x = f->free_flows;
+  f->free_flows = x->hnext;
+  f->nfree--;
+  memset(x, 0, sizeof *x);
+  return x;
+}
+static void flow_release(FlowFW *f, Flow *x) {
+  x->hnext = f->free_flows;
+  f->free_flows = x;
+  f->nfree++;
+}
 static void lru_unlink(FlowFW *f, Flow *fl) {
   if (fl->prev) fl->prev->next = fl->next; else f->lru_head = fl->next;
   if (fl->next) fl->next->prev = fl->prev; else f->lru_tail = fl->prev;
@@ -110,7 +151,7 @@ static void flow_remove(FlowFW *f, Flow *fl) {
   while (*pp && *pp != fl) pp = &(*pp)->hnext;
   if (*pp) *pp = fl->hnext;
   lru_unlink(f, fl);
-  free(fl);
+  flow_release(f, fl);
   f->size--;
 }
 static void fw_expire(FlowFW *f, uint64_t now) {
@@ -138,7 +179,7 @@ static Flow *flow_insert(FlowFW *f, uint8_t proto, uint32_t a, uint32_t b, uint1
     f->buckets = xcalloc(n, sizeof(Flow *));
   }
   while (f->size >= f->capacity && f->lru_tail) { flow_remove(f, f->lru_tail); f->evictions++; }
-  Flow *x = xcalloc(1, sizeof *x);
+  Flow *x = flow_alloc(f);
   x->proto = proto; x->a = a; x->b = b; x->ap = ap; x->bp = bp; x->last = now;
   uint32_t h = fhash(proto, a, b, ap, bp) & (f->nbuckets - 1);
   x->hnext = f->buckets[h];
@@ -246,6 +287,13 @@ static void fw_cleanup(Element *e) {
   fw_flush(f);
   free(f->buckets);
   f->buckets = NULL;
+  while (f->chunks) {
+    FlowChunk *c = f->chunks;
+    f->chunks = c->next;
+    free(c);
+  }
+  f->free_flows = NULL;
+  f->nfree = 0;
 }
 static const char *pname(uint8_t p) { return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : NULL; }
 static int fw_rd(Element *e, const void *t, Str *o) {
@@ -318,6 +366,7 @@ static int fw_load(Element *e, BlobR *r, ErrCtx *err) {
   uint32_t n = blobr_u32(r);
   if (r->bad || (uint64_t)n * 29 > r->len - r->pos) return err_report(err, 0, "FlowFirewall: truncated flow table");
   fw_flush(f);
+  flow_reserve(f, n < f->capacity ? n : f->capacity); /* one allocation for the whole table */
   uint64_t now = now_ns();
   for (uint32_t i = 0; i < n && !r->bad; i++) {
     uint8_t proto = blobr_u8(r);
