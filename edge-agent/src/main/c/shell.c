@@ -461,6 +461,19 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
       }
     }
   }
+  if (wait_ms > 0) {
+    /* A pooled shell waits holding only its pidfd (and the page mapping): page, kick and
+     * ack fds are taken back from the guest with pidfd_getfd at boot, the guest-netns
+     * rtnetlink socket is reopened only for a MAC the boot names. Thousands of pooled shells
+     * x 5 fds would not fit this host's RLIMIT_NOFILE (20000, not raisable by the agent). */
+    int *fds[3] = {&s->page_fd, &s->kick_fd, &s->ack_fd};
+    for (int i = 0; i < 3; i++) {
+      close(*fds[i]);
+      *fds[i] = -1;
+    }
+    nx_nl_close(s->guest_nl);
+    s->guest_nl = NULL;
+  }
   rc = 0;
   goto out;
 kill:

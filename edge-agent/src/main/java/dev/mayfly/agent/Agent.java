@@ -108,7 +108,7 @@ public final class Agent implements AutoCloseable {
       driver.driver().addListener(e -> {
         Channel ch = registered;
         if (ch != null && ch.isActive()) {
-          ch.writeAndFlush(envelope().setGuestEvent(ProtoMapping.event(e)).build());
+          send(ch, envelope().setGuestEvent(ProtoMapping.event(e)).build());
         }
       });
     } else {
@@ -356,31 +356,51 @@ public final class Agent implements AutoCloseable {
   private static final io.netty.util.AttributeKey<String> CLOSE_REASON =
       io.netty.util.AttributeKey.valueOf("mayfly.closeReason");
 
-  private final class ConnectionHandler extends SimpleChannelInboundHandler<Envelope> {
-    /** Results from the workers, written and flushed by one event-loop task per batch. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Envelope> results =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean drainQueued =
-        new java.util.concurrent.atomic.AtomicBoolean();
+  /** Results and guest events from other threads, written by one event-loop task per batch. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Map.Entry<Channel, Envelope>> outbox =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean drainQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-    /**
-     * A burst of creates answers with a few writes and flushes (TLS records, syscalls), not
-     * one per result: the first result of a batch schedules one drain task on the event loop;
-     * results queued before that task runs go out with it.
-     */
-    private void send(Channel ch, Envelope e) {
-      results.add(e);
-      if (drainQueued.compareAndSet(false, true)) {
-        ch.eventLoop().execute(() -> {
-          drainQueued.set(false);
-          Envelope m;
-          while ((m = results.poll()) != null) {
-            ch.write(m, ch.voidPromise());
+  /**
+   * A burst of creates answers with a few writes and flushes (TLS records, syscalls), not
+   * one or two (result, events) per guest: the first message of a batch schedules one drain
+   * task on the event loop (the agent has one I/O thread); messages queued before that task
+   * runs go out with it, in queue order, with one flush per channel.
+   */
+  void send(Channel ch, Envelope e) {
+    outbox.add(Map.entry(ch, e));
+    if (drainQueued.compareAndSet(false, true)) {
+      ch.eventLoop().execute(() -> {
+        drainQueued.set(false);
+        Map.Entry<Channel, Envelope> m;
+        Channel last = null;
+        java.util.Set<Channel> touched = null;
+        while ((m = outbox.poll()) != null) {
+          Channel c = m.getKey();
+          if (!c.isActive()) {
+            continue;
           }
-          ch.flush();
-        });
-      }
+          c.write(m.getValue(), c.voidPromise());
+          if (last != null && last != c) {
+            if (touched == null) {
+              touched = new java.util.HashSet<>();
+            }
+            touched.add(last);
+          }
+          last = c;
+        }
+        if (last != null) {
+          last.flush();
+        }
+        if (touched != null) {
+          touched.forEach(Channel::flush);
+        }
+      });
     }
+  }
+
+  private final class ConnectionHandler extends SimpleChannelInboundHandler<Envelope> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {

@@ -395,11 +395,12 @@ public final class BootBench {
       destroyAll(new ArrayList<>(running), 2);
       double[] w = cold(10);
       destroyAll(new ArrayList<>(running), 2);
+      double peer = iproute2Peer(n);
       double[] fw = createFw(n);
       double[] l = Arrays.copyOf(fw, n);
       System.out.println(latJson("create_fw", "ms", l));
       System.out.println(valJson("create_fw_rate", "guests/s", n / (fw[n] / 1e3)));
-      System.out.println(valJson("iproute2_fw_links", "guests/s", iproute2Peer(n)));
+      System.out.println(valJson("iproute2_fw_links", "guests/s", peer));
     } finally {
       pool.close();
       destroyAll(new ArrayList<>(running), 4);
@@ -444,14 +445,16 @@ public final class BootBench {
 
       // create_fw: firewall-shaped creates through the agent's command path (issue 5 bulk)
       int nFw = quick ? 500 : 2000;
+      // the peer first: right after a destroy-all the kernel is still tearing namespaces
+      // down under the RTNL lock, which would slow iproute2 down, not the agent
+      iproute2Rate = iproute2Peer(nFw);
+      log("peer iproute2_fw_links " + fmt(iproute2Rate) + " guests/s");
       double[] fw = createFw(nFw);
       createFwWall = fw[nFw];
       lat.put("create_fw", Arrays.copyOf(fw, nFw));
       createFwRate = nFw / (createFwWall / 1e3);
       log("create_fw p50 " + pct(lat.get("create_fw"), 50) + " ms, rate " + fmt(createFwRate)
           + " guests/s");
-      iproute2Rate = iproute2Peer(nFw);
-      log("peer iproute2_fw_links " + fmt(iproute2Rate) + " guests/s");
       points.clear();
 
       // fill the node; the pool refills in the background (as in production)

@@ -74,6 +74,8 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private final java.util.concurrent.LinkedBlockingQueue<Guest> toPersist =
       new java.util.concurrent.LinkedBlockingQueue<>();
   private final Thread persister;
+  private final java.util.concurrent.atomic.AtomicInteger pendingWrites =
+      new java.util.concurrent.atomic.AtomicInteger();
   /** Every slot this driver created or adopted, only with -Dmayfly.sandbox.trackSlots (tests). */
   private final Set<String> tracked =
       Boolean.getBoolean("mayfly.sandbox.trackSlots") ? ConcurrentHashMap.newKeySet() : null;
@@ -176,12 +178,13 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         }
         g.persistPending = false;
       }
+      pendingWrites.decrementAndGet();
     }
   }
 
   /** Waits until every queued state file is written (tests, close). */
   public void flushStateFiles() {
-    for (int i = 0; i < 10000 && !toPersist.isEmpty(); i++) {
+    for (int i = 0; i < 10000 && pendingWrites.get() > 0; i++) {
       try {
         Thread.sleep(1);
       } catch (InterruptedException e) {
@@ -436,6 +439,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         tm.put("pooled", pooled ? 1.0 : 0.0);
         long t4 = System.nanoTime();
         g.persistPending = true; // write-behind (persistLoop); crash-safe through the page
+        pendingWrites.incrementAndGet();
         toPersist.add(g);
         tm.put("persist", (System.nanoTime() - t4) / 1e6);
         tm.put("total", (System.nanoTime() - t0) / 1e6);
