@@ -127,9 +127,6 @@ stop_up() {
   if ((LAB)) && ip netns list 2>/dev/null | grep -qE '^mf-(core|edge-a|edge-b)\b'; then
     MAYFLY_HOME="$MAYFLY_HOME" MAYFLY_LAB_DIR="$MAYFLY_HOME/lab" bash scripts/lab.sh down >/dev/null 2>&1 || true
   fi
-  if ((LAB)); then # until the stopped run's last process (a curl of its health wait) lets go of the lock
-    flock -w 60 /run/lock/mayfly-lab.lock true 2>/dev/null || true
-  fi
 }
 
 # start_up N: a fresh `./mayfly up` with state in $HOME_DIR/tryN; 0 when every node is READY
@@ -167,6 +164,8 @@ attempt=1
 until start_up "$attempt"; do
   keep_logs "start-attempt-$attempt"
   stop_up
+  # until the stopped run's last process (a curl of its health wait) lets go of the lab lock
+  ((LAB)) && { flock -w 60 /run/lock/mayfly-lab.lock true 2>/dev/null || true; }
   ((attempt < 2)) || summary_fail "./mayfly up$( ((LAB)) && echo " --lab") did not come up twice (logs in ui/target/ui-test-logs/)"
   attempt=$((attempt + 1))
   HTTP_PORT="$(free_port)"

@@ -374,8 +374,11 @@ if (LAB) {
 }
 
 test('an expired credential leads back to sign-in', async () => {
-  await page.evaluate(() => sessionStorage.setItem('mayfly.credential', btoa('admin:expired')));
+  // first to a page that polls nothing (the subscriber page polls every 2 s: a poll with the
+  // expired credential before the reload would already end the session, without the reload)
   await page.goto(`${BASE}/#/operations`);
+  await page.getByRole('heading', { level: 1, name: 'Operations' }).waitFor();
+  await page.evaluate(() => sessionStorage.setItem('mayfly.credential', btoa('admin:expired')));
   await page.reload();
   await page.getByTestId('signin-message').getByText('Sign in again').waitFor();
   await shot('09-signed-out');
