@@ -12,8 +12,8 @@ import java.util.function.Supplier;
  * of {@link AgentCommandSteps} (migration module; {@code bench migrate} runs the same class over
  * in-process dispatchers) sent over the southbound through {@link AgentCommands}.
  *
- * <p>A handover runs live ({@link AgentCommandSteps.Mode#LIVE}; NF-instance migration still stop
- * and copy, the constructor without a mode): PREPARE_TARGET
+ * <p>A handover runs live ({@link AgentCommandSteps.Mode#LIVE}; the constructor without a mode
+ * is stop and copy): PREPARE_TARGET
  * boots the guest on the target with the same spec (ports attached, paused) and opens the source's
  * TLS connection to it; the downtime is then ONE command to the source agent, which checkpoints,
  * streams to the target agent, which imports the state and resumes; the source answers with the
@@ -44,8 +44,8 @@ public class AgentMigrationSteps extends AgentCommandSteps {
   public interface TrafficMover extends AgentCommandSteps.TrafficMover {}
 
   /**
-   * Stop and copy ({@link AgentCommandSteps.Mode#STOP_AND_COPY}, one command per phase): what
-   * NF-instance migration uses today. A handover passes {@link AgentCommandSteps.Mode#LIVE}.
+   * Stop and copy ({@link AgentCommandSteps.Mode#STOP_AND_COPY}, one command per phase). Handovers
+   * and NF-instance migrations pass {@link AgentCommandSteps.Mode#LIVE}.
    */
   public AgentMigrationSteps(AgentCommands agents, long baseGeneration, Supplier<GuestSpec> targetSpec,
       Supplier<String> targetAddress, TrafficMover traffic, Timeouts timeouts) {
