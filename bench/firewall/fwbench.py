@@ -9,7 +9,12 @@ provision_to_forwarding: per UE, REST PUT of a policy (allow TCP 8080 to the ser
   (non-blocking connects every ~2 ms in the UE's network namespace).
 bulk_rate: one POST /subscriber-batches of N subscribers with policies across edge-a and
   edge-b (attachments are veth ends b0..), until the batch reports every firewall
-  RUNNING.
+  RUNNING. Breakdown: bulk_accept (the POST answered: validated and stored), bulk_sent (the
+  controller has sent every CreateGuest: its counter mayfly.firewall.commands{action=create}
+  in /actuator/prometheus), bulk_total (every firewall RUNNING); bulk_agents = total - sent
+  is what the agents took beyond the controller.
+Before anything is measured the agents' shell pools (--pool per agent) are waited for:
+  shells prepared ahead are the LightVM design; the fill time is reported in notes.
 tcp_through_firewall_gbps / tcp_direct_gbps: iperf3 from ue1 to the server through its
   firewall guest, then the same path with the attachment put straight on the core bridge.
 """
@@ -37,6 +42,7 @@ SERVER = "10.77.0.1"
 class Api:
     def __init__(self, base, password):
         self.base = base
+        self.root = base[:base.index("/api/")] if "/api/" in base else base
         self.auth = "Basic " + base64.b64encode(("admin:" + password).encode()).decode()
 
     def call(self, method, path, body=None):
@@ -51,6 +57,47 @@ class Api:
                 return r.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
+
+
+    def prometheus_counter(self, metric, label):
+        """Sum of a Prometheus counter's samples whose labels contain label (e.g. action="create")."""
+        req = urllib.request.Request(self.root + "/actuator/prometheus")
+        req.add_header("Authorization", self.auth)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                text = r.read().decode()
+        except (urllib.error.URLError, OSError):
+            return None
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(metric) and label in line:
+                try:
+                    total += float(line.rsplit(" ", 1)[1])
+                except ValueError:
+                    pass
+        return total
+
+
+def wait_pools(api, timeout=1800):
+    """Waits until both edge agents report a full shell pool; returns the wait in ms and the pools."""
+    t0 = time.monotonic()
+    last = None
+    while time.monotonic() - t0 < timeout:
+        st, b = api.call("GET", "/edge-nodes?size=50")
+        pools = {}
+        if st == 200:
+            for n in b.get("items", []):
+                load = n.get("load") or {}
+                pools[n["name"]] = (load.get("poolReady", 0), load.get("poolTarget", 0))
+        edges = {k: v for k, v in pools.items() if k in ("edge-a", "edge-b")}
+        if len(edges) == 2 and all(t > 0 and r >= t for r, t in edges.values()):
+            return (time.monotonic() - t0) * 1000, edges
+        if edges != last:
+            last = edges
+            print("[fwbench] shell pools %s after %.0f s" % (edges, time.monotonic() - t0), file=sys.stderr)
+        time.sleep(1)
+    print("[fwbench] shell pools not full after %d s: measuring anyway" % timeout, file=sys.stderr)
+    return (time.monotonic() - t0) * 1000, last
 
 
 def in_netns(ns, fn):
@@ -172,7 +219,22 @@ def bulk(api, n):
         items.append({"id": "00103%010d" % k, "ueIp": ip, "edgeNode": e, "attachment": "b%d" % idx,
                       "policy": policy()})
     assert per * 2 >= n
+    metric, label = "mayfly_firewall_commands_total", 'action="create"'
+    base = api.prometheus_counter(metric, label) or 0.0
+    sent = {}
+
+    def watch_sent():
+        # every CreateGuest of the batch sent by the controller (counter incremented at send time)
+        while time.monotonic() - t0 < 1800 and "t" not in sent and not sent.get("stop"):
+            v = api.prometheus_counter(metric, label)
+            if v is not None and v - base >= n:
+                sent["t"] = time.monotonic()
+                return
+            time.sleep(0.05)
+
     t0 = time.monotonic()
+    watcher = threading.Thread(target=watch_sent, daemon=True)
+    watcher.start()
     st, b = api.call("POST", "/subscriber-batches", {"atomic": True, "items": items})
     t1 = time.monotonic()
     if st != 202:
@@ -188,8 +250,10 @@ def bulk(api, n):
             print("[fwbench] bulk: %d/%d running after %.1f s" % (last, n, time.monotonic() - t0), file=sys.stderr)
         time.sleep(0.25)
     t2 = time.monotonic()
+    watcher.join(timeout=5)
+    sent["stop"] = True
     return {"state": b["state"], "running": b["running"], "failed": b["failed"], "accept_ms": (t1 - t0) * 1000,
-            "total_ms": (t2 - t0) * 1000,
+            "total_ms": (t2 - t0) * 1000, "sent_ms": (sent["t"] - t0) * 1000 if "t" in sent else None,
             "first_failures": [it for it in b["items"] if it["result"] == "FAILED"][:3]}
 
 
@@ -209,8 +273,12 @@ def main():
     nbulk = int(args.get("--bulk", "10000"))
     secs = int(args.get("--iperf-seconds", "5"))
     quick = args.get("--quick", "0") == "1"
+    pool = int(args.get("--pool", "0"))
     api = Api(api_url, password)
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    print("[fwbench] waiting for the agents' shell pools (%d per agent) ..." % pool, file=sys.stderr)
+    pool_wait_ms, pools = wait_pools(api)
 
     print("[fwbench] provision_to_forwarding over %d UEs ..." % ues, file=sys.stderr)
     p2f, rest = provision_to_forwarding(api, ues)
@@ -230,6 +298,7 @@ def main():
         subprocess.run(["ip", "netns", "exec", edge, "ip", "link", "set", "ue1", "nomaster"], check=False)
 
     print("[fwbench] bulk: %d subscribers with policies ..." % nbulk, file=sys.stderr)
+    load_before_bulk = os.getloadavg()
     b = bulk(api, nbulk)
     rate = nbulk / (b["total_ms"] / 1000.0) if b["state"] == "SUCCEEDED" else 0.0
 
@@ -244,19 +313,25 @@ def main():
         "started": started,
         "host": {"cpus": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
                  "java": java[1] if len(java) > 1 else "?"},
-        "params": {"ues": ues, "bulk_subscribers": nbulk, "iperf_seconds": secs, "quick": quick},
+        "params": {"ues": ues, "bulk_subscribers": nbulk, "iperf_seconds": secs, "quick": quick,
+                   "pool_per_agent": pool},
         "metrics": [
             lat("provision_to_forwarding", p2f),
             lat("policy_put_response", rest),
             {"name": "bulk_rate", "unit": "subscribers/s", "value": round(rate, 1)},
             {"name": "bulk_total", "unit": "ms", "value": round(b["total_ms"], 1)},
             {"name": "bulk_accept", "unit": "ms", "value": round(b["accept_ms"], 1)},
+            {"name": "bulk_sent", "unit": "ms", "value": round(b["sent_ms"], 1) if b["sent_ms"] else None},
+            {"name": "bulk_agents", "unit": "ms",
+             "value": round(b["total_ms"] - b["sent_ms"], 1) if b["sent_ms"] else None},
             {"name": "tcp_through_firewall_gbps", "unit": "Gbit/s", "value": round(through, 3)},
         ],
         "peers": [{"name": "tcp_direct_gbps", "unit": "Gbit/s", "value": round(direct, 3)}],
         "ratios": [{"name": "tcp_through_firewall_gbps/tcp_direct_gbps",
                     "value": round(through / direct, 3) if direct else None}],
-        "notes": {"bulk_state": b["state"], "bulk_running": b["running"], "bulk_failed": b["failed"],
+        "notes": {"pool_fill_wait_ms": round(pool_wait_ms, 1), "pools_ready_target": pools,
+                  "load_before_bulk": load_before_bulk, "load_after": os.getloadavg(),
+                  "bulk_state": b["state"], "bulk_running": b["running"], "bulk_failed": b["failed"],
                   "bulk_first_failures": b["first_failures"]},
     }
     os.makedirs(results, exist_ok=True)
@@ -272,7 +347,9 @@ def main():
             x.get("max", ""), x.get("value", "")))
     for r in report["ratios"]:
         md.append("| %s | ratio | | | | | | %s |" % (r["name"], r["value"]))
-    md += ["", "bulk: state %s, %d running, %d failed" % (b["state"], b["running"], b["failed"]), ""]
+    md += ["", "bulk: state %s, %d running, %d failed" % (b["state"], b["running"], b["failed"]),
+           "shell pools: %d per agent, filled %.0f s before the measurements; load average before the bulk %s"
+           % (pool, pool_wait_ms / 1000, ", ".join("%.2f" % x for x in load_before_bulk)), ""]
     with open(os.path.join(results, "firewall.md"), "w") as f:
         f.write("\n".join(md))
     print("\n".join(md))

@@ -173,6 +173,29 @@ GUEST2="$(field .firewall.guestId)"
 [[ "$GUEST1" == "$GUEST2" ]] && ok "same guest after the update (no reboot)" || bad "guest replaced ($GUEST1 -> $GUEST2)"
 wait_running "$SUB" "$GEN" && ok "update reported applied" || bad "update applied"
 
+# ---- automatic restart: kill the guest's process; the controller replaces the guest and the
+# subscriber is protected again (same policy: 8080 passes, ICMP stays denied)
+api GET "/subscribers/$SUB/policy"
+GUEST3="$(field .firewall.guestId)"
+SLOTF="$(grep -rlx --include='*.state' "guestId=$GUEST3" "$MAYFLY_LAB_DIR/agents/edge-a" 2>/dev/null | head -1)"
+GPID="$(sed -n 's/^pid=//p' "$SLOTF" 2>/dev/null | head -1)"
+if [[ -n "$GPID" ]] && kill -KILL "$GPID" 2>/dev/null; then
+  ok "killed the firewall guest's process (pid $GPID)"
+  NEWG=""
+  for _ in $(seq 1 300); do
+    api GET "/subscribers/$SUB/policy"
+    if [[ "$(field .firewall.guestId)" != "$GUEST3" && "$(field .firewall.state)" == RUNNING ]]; then
+      NEWG="$(field .firewall.guestId)"; break
+    fi
+    sleep 0.1
+  done
+  [[ -n "$NEWG" ]] && ok "crashed guest replaced automatically ($NEWG RUNNING)" || bad "crashed guest not replaced ($BODY)"
+  http_ok ue1 && ok "after the restart: allowed TCP 8080 passes again" || bad "after the restart: TCP 8080"
+  icmp_ok ue1 && bad "after the restart: ICMP passes (policy lost)" || ok "after the restart: ICMP still denied"
+else
+  bad "no process found for guest $GUEST3 (slot file '${SLOTF}')"
+fi
+
 # ---- fail-open subscriber: a pass-all guest
 api PUT "/subscribers/$SUB2" '{"ueIp":"10.77.1.2","edgeNode":"edge-b","attachment":"ue2","failOpen":true}'
 api GET "/subscribers/$SUB2/policy"

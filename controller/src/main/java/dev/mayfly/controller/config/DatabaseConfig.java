@@ -126,6 +126,9 @@ public class DatabaseConfig {
       c.setPassword(endpoint.password);
     }
     c.setMaximumPoolSize(16);
+    // JdbcTemplate.batchUpdate (bulk subscriber provisioning, the firewall provisioner) becomes
+    // multi-row INSERTs instead of one statement per row (an explicit URL parameter wins)
+    c.addDataSourceProperty("reWriteBatchedInserts", "true");
     c.setPoolName("mayfly");
     return new HikariDataSource(c);
   }

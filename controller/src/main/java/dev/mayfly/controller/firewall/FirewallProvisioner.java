@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   private final ObjectProvider<AgentGateway> gateways;
   private final FirewallSettings cfg;
   private final MeterRegistry meters;
+  private final CompiledPolicies policies;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Map<String, String> coreBridges = new ConcurrentHashMap<>();
   private volatile Thread worker;
@@ -101,12 +103,13 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       long generation) {}
 
   public FirewallProvisioner(JdbcTemplate jdbc, TransactionTemplate tx, ObjectProvider<AgentGateway> gateways,
-      FirewallSettings cfg, MeterRegistry meters) {
+      FirewallSettings cfg, MeterRegistry meters, CompiledPolicies policies) {
     this.jdbc = jdbc;
     this.tx = tx;
     this.gateways = gateways;
     this.cfg = cfg;
     this.meters = meters;
+    this.policies = policies;
   }
 
   // ------------------------------------------------------------------ inputs
@@ -235,6 +238,9 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
     for (int i = 0; i < all.size(); i += cfg.chunk()) {
       sync(all.subList(i, Math.min(all.size(), i + cfg.chunk())));
     }
+    if (flushes.stream().anyMatch(Flush::pass)) {
+      resendPass(null);
+    }
     flushes.forEach(f -> f.latch().countDown());
   }
 
@@ -347,7 +353,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   /** What the guest must enforce, or null when the subscriber gets no guest (fail closed). */
   FirewallPolicy effective(Wanted w) {
     if (w.policyJson() != null) {
-      return PolicyMapper.toModel(PolicyMapper.fromJson(w.policyJson()));
+      return policies.model(w.policyJson());
     }
     boolean open = w.failOpen() != null ? w.failOpen() : cfg.failOpen();
     return open ? PolicyMapper.PASS_ALL : null;
@@ -355,7 +361,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
 
   private CompiledFirewall compile(FirewallPolicy p, Wanted w) {
     try {
-      return FirewallCompiler.compile(p, w.ueIp());
+      return policies.compile(w.policyJson() != null ? w.policyJson() : "(pass-all)", p, w.ueIp());
     } catch (RuntimeException e) {
       // validated in the request already: only a compiler bug gets here
       log.error("subscriber {}: policy generation {} does not compile: {}", w.id(), w.generation(), e.getMessage());
@@ -409,11 +415,16 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
     }
     AgentGateway g = gateways.getIfAvailable();
     List<Object[]> unsent = new ArrayList<>();
+    // one write per node: the commands of a whole chunk go out in one flush
+    Map<String, List<Command>> byNode = new LinkedHashMap<>();
     for (Outgoing o : out) {
-      if (g == null || !g.send(o.node(), o.cmd())) {
-        unsent.add(new Object[] {o.cmd().getGuestId()});
-      }
+      byNode.computeIfAbsent(o.node(), n -> new ArrayList<>()).add(o.cmd());
     }
+    byNode.forEach((node, cmds) -> {
+      if (g == null || !g.send(node, cmds)) {
+        cmds.forEach(c -> unsent.add(new Object[] {c.getGuestId()}));
+      }
+    });
     if (!unsent.isEmpty()) {
       // not connected: the resend pass sends it when the node is back
       jdbc.batchUpdate("UPDATE firewall_guest SET dispatched_at = NULL WHERE guest_id = ?", unsent);
@@ -449,6 +460,8 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       List<Object[]> running = new ArrayList<>();
       List<Object[]> failed = new ArrayList<>();
       List<Object[]> deleted = new ArrayList<>();
+      List<Guest> crashed = new ArrayList<>();
+      Map<String, String> crashReason = new HashMap<>();
       for (Result res : results) {
         CommandResult r = res.r();
         Guest g = rows.get(r.getGuestId());
@@ -498,9 +511,16 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
           }
         } else if (e.getState() == GuestState.CRASHED || e.getState() == GuestState.STOPPED
             || e.getState() == GuestState.FAILED || e.getState() == GuestState.DESTROYED) {
-          if (!"PENDING".equals(g.state()) || e.getState() != GuestState.FAILED) {
-            failed.add(new Object[] {"guest " + e.getState().name().toLowerCase()
-                + (e.getReason().isEmpty() ? "" : ": " + e.getReason()), ts(now), g.guestId()});
+          String why = "guest " + e.getState().name().toLowerCase() + (e.getReason().isEmpty() ? ""
+              : ": " + e.getReason());
+          boolean ran = "RUNNING".equals(g.state()) || "UPDATING".equals(g.state());
+          if (ran && e.getState() != GuestState.FAILED && g.subscriberId() != null) {
+            // it ran and went away on its own: replace it (restart(), after these updates)
+            crashed.add(g);
+            crashReason.put(g.guestId(), why);
+            rows.remove(g.guestId());
+          } else if (!"PENDING".equals(g.state()) || e.getState() != GuestState.FAILED) {
+            failed.add(new Object[] {why, ts(now), g.guestId()});
           }
         }
       }
@@ -515,9 +535,85 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       if (!deleted.isEmpty()) {
         jdbc.batchUpdate("DELETE FROM firewall_guest WHERE guest_id = ?", deleted);
       }
+      for (Guest g : crashed) {
+        restart(g, crashReason.get(g.guestId()), now, out, again);
+      }
     });
     send(out);
     return again;
+  }
+
+  /**
+   * A guest that was RUNNING crashed, stopped or vanished while its subscriber still wants it:
+   * destroy what is left of it and create a new guest (new id) for the same subscriber, at
+   * once the first time, then after a growing back-off; after {@code max-restarts} restarts
+   * within {@code restart-window} it stays FAILED (the next PUT of the policy replaces it).
+   * The count travels with the new row ({@code restarts}, {@code last_restart_at}); while the
+   * new guest is pending its {@code error} says why it was restarted. A guest in the middle of
+   * a handover is left to the migration (shown FAILED).
+   */
+  private void restart(Guest g, String why, Instant now, List<Outgoing> out, Set<String> again) {
+    Integer migrating = jdbc.queryForObject("SELECT count(*) FROM migration WHERE subscriber_id = ?"
+        + " AND state NOT IN ('SUCCEEDED', 'FAILED', 'ROLLED_BACK')", Integer.class, g.subscriberId());
+    if (migrating != null && migrating > 0) {
+      jdbc.update("UPDATE firewall_guest SET state = 'FAILED', error = ?, dispatched_at = NULL, updated_at = ?"
+          + " WHERE guest_id = ?", why + " (during a handover: not restarted)", ts(now), g.guestId());
+      return;
+    }
+    Map<String, Object> prev = jdbc.queryForMap("SELECT restarts, last_restart_at FROM firewall_guest"
+        + " WHERE guest_id = ?", g.guestId());
+    Timestamp last = (Timestamp) prev.get("last_restart_at");
+    int earlier = last != null && last.toInstant().isAfter(now.minus(cfg.restartWindow()))
+        ? ((Number) prev.get("restarts")).intValue() : 0;
+    int n = earlier + 1;
+    if (n > cfg.maxRestarts()) {
+      String msg = why + "; not restarted again: restarted " + earlier + " times within " + cfg.restartWindow()
+          + " (mayfly.firewall.max-restarts=" + cfg.maxRestarts() + "); a new PUT of the policy replaces it";
+      jdbc.update("UPDATE firewall_guest SET state = 'FAILED', error = ?, dispatched_at = NULL, updated_at = ?"
+          + " WHERE guest_id = ?", msg, ts(now), g.guestId());
+      log.warn("subscriber {}: firewall guest {} on {}: {}", g.subscriberId(), g.guestId(), g.node(), msg);
+      meters.counter("mayfly.firewall.restarts", "outcome", "limit").increment();
+      return;
+    }
+    long gen = g.commandGeneration() + 1;
+    jdbc.update("UPDATE firewall_guest SET desired = 'DELETED', state = 'TERMINATING', error = ?,"
+        + " command_generation = ?, dispatched_at = ?, updated_at = ? WHERE guest_id = ?", why, gen, ts(now), ts(now),
+        g.guestId());
+    out.add(new Outgoing(g.node(), destroy(g.guestId(), gen)));
+    Wanted w = wanted(g.subscriberId());
+    FirewallPolicy eff = w == null ? null : effective(w);
+    if (eff == null || !w.node().equals(g.node()) || !w.attachment().equals(g.attachment())) {
+      again.add(g.subscriberId()); // changed meanwhile: sync decides
+      return;
+    }
+    CompiledFirewall c = compile(eff, w);
+    if (c == null) {
+      return;
+    }
+    java.time.Duration wait = cfg.backoff(n);
+    String guestId = GUEST_PREFIX + UUID.randomUUID();
+    String note = "restart " + n + " of at most " + cfg.maxRestarts() + " within " + cfg.restartWindow()
+        + " (guest " + g.guestId() + ": " + why + ")";
+    boolean at = wait.isZero();
+    jdbc.update("INSERT INTO firewall_guest (guest_id, subscriber_id, node_name, attachment, desired, state, stateful,"
+        + " command_generation, inflight_policy_gen, error, dispatched_at, restarts, last_restart_at, restart_at,"
+        + " created_at, updated_at) VALUES (?, ?, ?, ?, 'RUNNING', 'PENDING', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+        guestId, w.id(), w.node(), w.attachment(), eff.stateful(), w.generation(), note, at ? ts(now) : null, n,
+        ts(now), at ? null : ts(now.plus(wait)), ts(now), ts(now));
+    if (at) {
+      out.add(new Outgoing(w.node(), create(guestId, 1, w, c)));
+    }
+    log.warn("subscriber {}: firewall guest {} on {}: {}; replaced by {} (restart {} of at most {}, in {} ms)",
+        w.id(), g.guestId(), g.node(), why, guestId, n, cfg.maxRestarts(), wait.toMillis());
+    meters.counter("mayfly.firewall.restarts", "outcome", "restarted").increment();
+  }
+
+  private Wanted wanted(String subscriberId) {
+    List<Wanted> ws = jdbc.query("SELECT id, ue_ip, edge_node, attachment, fail_open, policy, policy_generation"
+        + " FROM subscriber WHERE id = ?", (rs, n) -> new Wanted(rs.getString(1), rs.getString(2),
+            rs.getString(3), rs.getString(4), (Boolean) rs.getObject(5), rs.getString(6), rs.getLong(7)),
+        subscriberId);
+    return ws.isEmpty() ? null : ws.get(0);
   }
 
   private static String msg(CommandResult r) {
@@ -581,9 +677,10 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
     Instant now = Instant.now();
     Instant before = now.minus(cfg.resendAfter());
     List<Guest> due = jdbc.query(GUEST_SELECT + " WHERE state IN ('PENDING', 'UPDATING', 'TERMINATING')"
-        + " AND (dispatched_at IS NULL OR dispatched_at < ?)" + (onlyNode != null ? " AND node_name = ?" : "")
-        + " ORDER BY dispatched_at NULLS FIRST LIMIT 5000", FirewallProvisioner::guest,
-        onlyNode != null ? new Object[] {ts(before), onlyNode} : new Object[] {ts(before)});
+        + " AND (dispatched_at IS NULL OR dispatched_at < ?) AND (restart_at IS NULL OR restart_at <= ?)"
+        + (onlyNode != null ? " AND node_name = ?" : "") + " ORDER BY dispatched_at NULLS FIRST LIMIT 5000",
+        FirewallProvisioner::guest,
+        onlyNode != null ? new Object[] {ts(before), ts(now), onlyNode} : new Object[] {ts(before), ts(now)});
     List<String> resync = new ArrayList<>();
     List<Outgoing> out = new ArrayList<>();
     tx.executeWithoutResult(s -> {
@@ -601,10 +698,8 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
               g.guestId());
           resync.add(g.subscriberId());
         } else if (g.subscriberId() != null) {
-          List<Wanted> ws = jdbc.query("SELECT id, ue_ip, edge_node, attachment, fail_open, policy, policy_generation"
-              + " FROM subscriber WHERE id = ?", (rs, n) -> new Wanted(rs.getString(1), rs.getString(2),
-                  rs.getString(3), rs.getString(4), (Boolean) rs.getObject(5), rs.getString(6), rs.getLong(7)),
-              g.subscriberId());
+          Wanted one = wanted(g.subscriberId());
+          List<Wanted> ws = one == null ? List.of() : List.of(one);
           FirewallPolicy eff = ws.isEmpty() ? null : effective(ws.get(0));
           if (eff == null || !ws.get(0).node().equals(g.node()) || eff.stateful() != g.stateful()) {
             resync.add(g.subscriberId());
@@ -667,9 +762,16 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   /** Waits until everything queued so far has been handled (tests). */
   public boolean awaitIdle(long timeoutMs) throws InterruptedException {
     java.util.concurrent.CountDownLatch l = new java.util.concurrent.CountDownLatch(1);
-    queue.add(new Flush(l));
+    queue.add(new Flush(l, false));
     return l.await(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  private record Flush(java.util.concurrent.CountDownLatch latch) {}
+  /** Runs a resend pass (what the worker does every {@code interval}) on the worker and waits for it (tests). */
+  public boolean awaitResendPass(long timeoutMs) throws InterruptedException {
+    java.util.concurrent.CountDownLatch l = new java.util.concurrent.CountDownLatch(1);
+    queue.add(new Flush(l, true));
+    return l.await(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private record Flush(java.util.concurrent.CountDownLatch latch, boolean pass) {}
 }

@@ -18,6 +18,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param interval how often unanswered commands are looked at
  * @param resendAfter resend an unanswered command after this long
  * @param chunk guests handled per provisioning transaction
+ * @param maxRestarts a guest that crashes or stops on its own (desired RUNNING) is replaced by a
+ *     new one at most this many times within {@code restartWindow}; then it stays FAILED
+ * @param restartBackoff the first restart is immediate, the n-th waits
+ *     {@code restartBackoff * 2^(n-2)} (at most {@code restartBackoffMax})
+ * @param restartBackoffMax longest wait before a restart
+ * @param restartWindow restarts older than this are forgotten (a guest that ran this long
+ *     starts counting from zero)
  */
 @ConfigurationProperties("mayfly.firewall")
 public record FirewallSettings(
@@ -29,4 +36,18 @@ public record FirewallSettings(
     @DefaultValue("16") int pidsMax,
     @DefaultValue("2s") Duration interval,
     @DefaultValue("10s") Duration resendAfter,
-    @DefaultValue("500") int chunk) {}
+    @DefaultValue("500") int chunk,
+    @DefaultValue("5") int maxRestarts,
+    @DefaultValue("1s") Duration restartBackoff,
+    @DefaultValue("30s") Duration restartBackoffMax,
+    @DefaultValue("10m") Duration restartWindow) {
+
+  /** How long the n-th restart (1-based) within the window waits. */
+  public Duration backoff(int n) {
+    if (n <= 1) {
+      return Duration.ZERO;
+    }
+    Duration d = restartBackoff.multipliedBy(1L << Math.min(20, n - 2));
+    return d.compareTo(restartBackoffMax) > 0 ? restartBackoffMax : d;
+  }
+}

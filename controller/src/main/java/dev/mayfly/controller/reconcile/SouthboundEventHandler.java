@@ -1,6 +1,7 @@
 package dev.mayfly.controller.reconcile;
 
 import dev.mayfly.api.model.FieldError;
+import dev.mayfly.controller.firewall.FirewallProvisioner;
 import dev.mayfly.controller.instance.GuestCleanupRepository;
 import dev.mayfly.controller.instance.NfInstanceEntity;
 import dev.mayfly.controller.instance.NfInstanceEntity.Observed;
@@ -113,8 +114,20 @@ public class SouthboundEventHandler implements SouthboundListener {
     }
   }
 
+  /**
+   * Personal-firewall guests ({@code fw-}) belong to the FirewallProvisioner, which gets the
+   * same callbacks: no transaction, no log line and no reconcile pass for them here (this runs
+   * on the Netty event loop, and a bulk run reports thousands of them).
+   */
+  static boolean firewallGuest(String guestId) {
+    return guestId.startsWith(FirewallProvisioner.GUEST_PREFIX);
+  }
+
   @Override
   public void commandResult(String nodeName, CommandResult r) {
+    if (firewallGuest(r.getGuestId())) {
+      return;
+    }
     Instant now = Instant.now();
     tx.executeWithoutResult(s -> {
       var cleanup = cleanups.findById(r.getGuestId());
@@ -126,7 +139,7 @@ public class SouthboundEventHandler implements SouthboundListener {
       }
       NfInstanceEntity i = instances.lockByGuestId(r.getGuestId()).orElse(null);
       if (i == null || !nodeName.equals(i.nodeName())) {
-        log.info("result for unknown guest {} from {} ignored", r.getGuestId(), nodeName);
+        log.debug("result for unknown guest {} from {} ignored", r.getGuestId(), nodeName);
         return;
       }
       if (r.getGeneration() != i.generation()) {
@@ -170,6 +183,9 @@ public class SouthboundEventHandler implements SouthboundListener {
 
   @Override
   public void guestEvent(String nodeName, GuestEvent ev) {
+    if (firewallGuest(ev.getGuestId())) {
+      return;
+    }
     Instant now = Instant.now();
     tx.executeWithoutResult(s -> applyEvent(nodeName, ev, now, null));
     reconcile.kick();
@@ -181,7 +197,9 @@ public class SouthboundEventHandler implements SouthboundListener {
     tx.executeWithoutResult(s -> {
       Map<String, GuestEvent> held = new HashMap<>();
       for (GuestEvent g : report.getGuestsList()) {
-        held.put(g.getGuestId(), g);
+        if (!firewallGuest(g.getGuestId())) {
+          held.put(g.getGuestId(), g);
+        }
       }
       for (NfInstanceEntity i : instances.lockOnNode(nodeName)) {
         GuestEvent g = held.remove(i.guestId());

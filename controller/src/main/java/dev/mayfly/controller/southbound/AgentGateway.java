@@ -1,6 +1,7 @@
 package dev.mayfly.controller.southbound;
 
 import dev.mayfly.southbound.v1.Command;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,6 +13,19 @@ public interface AgentGateway {
 
   /** Queues {@code command} to the agent of {@code nodeName}; false if it is not connected. */
   boolean send(String nodeName, Command command);
+
+  /**
+   * Queues {@code commands} to the agent of {@code nodeName} in order, as one write (the
+   * server flushes once for all of them); false if it is not connected, then none was sent.
+   */
+  default boolean send(String nodeName, List<Command> commands) {
+    for (Command c : commands) {
+      if (!send(nodeName, c)) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   boolean isConnected(String nodeName);
 

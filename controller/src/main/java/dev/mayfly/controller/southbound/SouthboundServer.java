@@ -194,6 +194,30 @@ public class SouthboundServer implements AgentGateway, SmartLifecycle {
     return true;
   }
 
+  /** All of {@code commands} in one event-loop task and one flush (one TLS record run, one syscall). */
+  @Override
+  public boolean send(String nodeName, java.util.List<Command> commands) {
+    Channel ch = nodes.get(nodeName);
+    if (ch == null || !ch.isActive()) {
+      return false;
+    }
+    if (commands.isEmpty()) {
+      return true;
+    }
+    ch.eventLoop().execute(() -> {
+      for (Command command : commands) {
+        ch.write(Envelopes.envelope().setCommand(command).build()).addListener(f -> {
+          if (!f.isSuccess()) {
+            log.warn("command {} to '{}' not delivered: {}", command.getCommandId(), nodeName,
+                f.cause() == null ? "cancelled" : f.cause().getMessage());
+          }
+        });
+      }
+      ch.flush();
+    });
+    return true;
+  }
+
   @Override
   public boolean isConnected(String nodeName) {
     Channel ch = nodes.get(nodeName);

@@ -9,10 +9,10 @@ import dev.mayfly.api.model.SubscriberCreate;
 import dev.mayfly.api.model.SubscriberFirewall;
 import dev.mayfly.api.model.SubscriberPage;
 import dev.mayfly.api.model.SubscriberUpdate;
-import dev.mayfly.catalog.firewall.FirewallCompiler;
 import dev.mayfly.catalog.firewall.PolicyError;
 import dev.mayfly.catalog.firewall.PolicyException;
 import dev.mayfly.catalog.firewall.PolicyValidator;
+import dev.mayfly.controller.firewall.CompiledPolicies;
 import dev.mayfly.controller.firewall.FirewallProvisioner;
 import dev.mayfly.controller.firewall.FirewallSettings;
 import dev.mayfly.controller.firewall.PolicyMapper;
@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.dao.DuplicateKeyException;
@@ -53,17 +54,30 @@ public class SubscriberService {
   private final JdbcTemplate jdbc;
   private final FirewallProvisioner provisioner;
   private final FirewallSettings cfg;
+  private final CompiledPolicies policies;
 
-  public SubscriberService(JdbcTemplate jdbc, FirewallProvisioner provisioner, FirewallSettings cfg) {
+  public SubscriberService(JdbcTemplate jdbc, FirewallProvisioner provisioner, FirewallSettings cfg,
+      CompiledPolicies policies) {
     this.jdbc = jdbc;
     this.provisioner = provisioner;
     this.cfg = cfg;
+    this.policies = policies;
   }
 
   // ------------------------------------------------------------------ validation
 
   /** Problems of one create body; fields are prefixed with {@code prefix} ("" or "items[3]."). */
   List<FieldError> validate(SubscriberCreate c, String prefix, Set<String> nodes) {
+    return validate(c, prefix, nodes, null);
+  }
+
+  /**
+   * As {@link #validate(SubscriberCreate, String, Set)}; {@code policyErrors} (when not null)
+   * remembers the problems of each distinct policy, so a batch whose items share a policy
+   * checks it once.
+   */
+  List<FieldError> validate(SubscriberCreate c, String prefix, Set<String> nodes,
+      Map<FirewallPolicy, List<FieldError>> policyErrors) {
     List<FieldError> errs = new ArrayList<>();
     if (c == null) {
       errs.add(new FieldError(prefix.isEmpty() ? "(body)" : prefix.substring(0, prefix.length() - 1),
@@ -78,7 +92,13 @@ public class SubscriberService {
     }
     placeErrors(c.getUeIp(), c.getEdgeNode(), c.getAttachment(), prefix, nodes, errs);
     if (c.getPolicy() != null) {
-      errs.addAll(PolicyMapper.validate(c.getPolicy(), prefix + "policy."));
+      if (policyErrors == null) {
+        errs.addAll(PolicyMapper.validate(c.getPolicy(), prefix + "policy."));
+      } else {
+        for (FieldError e : policyErrors.computeIfAbsent(c.getPolicy(), p -> PolicyMapper.validate(p, ""))) {
+          errs.add(new FieldError(prefix + "policy." + e.getField(), e.getMessage()));
+        }
+      }
     }
     return errs;
   }
@@ -140,16 +160,29 @@ public class SubscriberService {
             : errs.size() + " fields conflict with existing subscribers", errs);
   }
 
-  /** Compiles {@code policy} for {@code ueIp}; 422 naming {@code rules[i].field} when it cannot. */
-  static void compileOrThrow(FirewallPolicy policy, String ueIp, String prefix) {
+  /**
+   * Compiles {@code policy} (stored form {@code json}) for {@code ueIp}; 422 naming {@code
+   * rules[i].field} when it cannot. Through the shared {@link CompiledPolicies} cache, so the
+   * provisioner finds the same policy compiled already.
+   */
+  void compileOrThrow(FirewallPolicy policy, String json, String ueIp, String prefix) {
+    List<FieldError> errs = compileErrors(policy, json, ueIp, prefix, "");
+    if (!errs.isEmpty()) {
+      throw ApiProblem.invalid(errs);
+    }
+  }
+
+  /** The compiler's problems with {@code policy} for {@code ueIp}, fields prefixed (ueIp with {@code ipPrefix}). */
+  List<FieldError> compileErrors(FirewallPolicy policy, String json, String ueIp, String prefix, String ipPrefix) {
     try {
-      FirewallCompiler.compile(PolicyMapper.toModel(policy), ueIp.strip());
+      policies.compile(json, policies.model(json), ueIp.strip());
+      return List.of();
     } catch (PolicyException e) {
       List<FieldError> errs = new ArrayList<>();
       for (PolicyError pe : e.errors()) {
-        errs.add(new FieldError(pe.field().equals("ueIp") ? "ueIp" : prefix + pe.field(), pe.message()));
+        errs.add(new FieldError(pe.field().equals("ueIp") ? ipPrefix + "ueIp" : prefix + pe.field(), pe.message()));
       }
-      throw ApiProblem.invalid(errs);
+      return errs;
     }
   }
 
@@ -161,8 +194,9 @@ public class SubscriberService {
     if (!errs.isEmpty()) {
       throw ApiProblem.invalid(errs);
     }
-    if (c.getPolicy() != null) {
-      compileOrThrow(c.getPolicy(), c.getUeIp(), "policy.");
+    String json = c.getPolicy() == null ? null : PolicyMapper.toJson(c.getPolicy());
+    if (json != null) {
+      compileOrThrow(c.getPolicy(), json, c.getUeIp(), "policy.");
     }
     List<FieldError> taken = conflicts(c.getId(), c.getUeIp(), c.getEdgeNode(), c.getAttachment(), "", null);
     if (!taken.isEmpty()) {
@@ -172,8 +206,7 @@ public class SubscriberService {
     try {
       jdbc.update("INSERT INTO subscriber (id, ue_ip, edge_node, attachment, fail_open, policy, policy_generation,"
           + " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)", c.getId(), c.getUeIp().strip(),
-          c.getEdgeNode(), c.getAttachment(), c.getFailOpen(),
-          c.getPolicy() == null ? null : PolicyMapper.toJson(c.getPolicy()), ts(now), ts(now));
+          c.getEdgeNode(), c.getAttachment(), c.getFailOpen(), json, ts(now), ts(now));
     } catch (DuplicateKeyException e) {
       throw raced(e);
     }
@@ -196,7 +229,7 @@ public class SubscriberService {
       throw ApiProblem.invalid(errs);
     }
     if (cur.policyJson() != null) {
-      compileOrThrow(PolicyMapper.fromJson(cur.policyJson()), u.getUeIp(), "policy.");
+      compileOrThrow(PolicyMapper.fromJson(cur.policyJson()), cur.policyJson(), u.getUeIp(), "policy.");
     }
     List<FieldError> taken = conflicts(id, u.getUeIp(), u.getEdgeNode(), u.getAttachment(), "", id);
     if (!taken.isEmpty()) {
@@ -262,9 +295,10 @@ public class SubscriberService {
     if (!errs.isEmpty()) {
       throw ApiProblem.invalid(errs);
     }
-    compileOrThrow(policy, cur.ueIp(), "");
+    String json = PolicyMapper.toJson(policy);
+    compileOrThrow(policy, json, cur.ueIp(), "");
     jdbc.update("UPDATE subscriber SET policy = ?, policy_generation = policy_generation + 1, updated_at = ?"
-        + " WHERE id = ?", PolicyMapper.toJson(policy), ts(Instant.now()), id);
+        + " WHERE id = ?", json, ts(Instant.now()), id);
     afterCommit(List.of(id));
     return firewall(id);
   }

@@ -136,6 +136,9 @@ class SubscribersApiTest extends ApiTestBase {
     assertThat(page.getTotal()).isEqualTo(3);
     HttpResponse<String> raw = get("/subscribers?node=edge-a");
     assertThat(raw.statusCode()).isEqualTo(200);
+    HttpResponse<String> big = get("/subscribers?size=501");
+    assertThat(big.statusCode()).isEqualTo(400);
+    assertThat(big.body()).contains("\"field\":\"size\"");
 
     Subscriber u = api.updateSubscriber("001010000000001",
         new SubscriberUpdate().ueIp("10.77.1.9").edgeNode("edge-b").attachment("ue9").failOpen(true));
