@@ -182,16 +182,22 @@ cmd_up() {
         >"$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>"$MAYFLY_LAB_DIR/log/agent-edge-$e.log" </dev/null 9>&- &
       echo $! >"$MAYFLY_LAB_DIR/pids/agent-edge-$e"
     done
+    # READY: enrolled, connected and registered. Two JVMs starting at once on a loaded
+    # machine (a CI run beside builds) can take well over a minute: MAYFLY_LAB_AGENT_READY_WAIT
+    # seconds (default 180) before giving up, with the agent's log tail.
+    local ready_wait="${MAYFLY_LAB_AGENT_READY_WAIT:-180}" t0=$SECONDS
     for e in "${EDGES[@]}"; do
-      local t
-      for ((t = 0; t < 600; t++)); do
+      while ((SECONDS - t0 < ready_wait)); do
         grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" 2>/dev/null && break
         kill -0 "$(cat "$MAYFLY_LAB_DIR/pids/agent-edge-$e")" 2>/dev/null \
           || { tail -20 "$MAYFLY_LAB_DIR/log/agent-edge-$e.log" >&2; die "agent edge-$e exited"; }
         sleep 0.1
       done
-      grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out" || die "agent edge-$e not READY after 60 s"
-      log "agent edge-$e READY (controller $(ctl_root_ip "$e"):$sb_port)"
+      if ! grep -q "READY" "$MAYFLY_LAB_DIR/log/agent-edge-$e.out"; then
+        tail -20 "$MAYFLY_LAB_DIR/log/agent-edge-$e.log" >&2
+        die "agent edge-$e not READY after $ready_wait s (log: $MAYFLY_LAB_DIR/log/agent-edge-$e.log)"
+      fi
+      log "agent edge-$e READY after $((SECONDS - t0)) s (controller $(ctl_root_ip "$e"):$sb_port)"
     done
   fi
   # wait for the servers to listen
