@@ -31,6 +31,9 @@ fi
 out="$root/bench/results"; mkdir -p "$out"
 work="$(mktemp -d /tmp/mayfly-migbench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
+# private copies: a rebuild of the shared jars during the run must not pull classes from under it
+cp "$jar" "$work/agent.jar" && jar="$work/agent.jar"
+cp "$bench_jar" "$work/bench.jar" && bench_jar="$work/bench.jar"
 
 # a throwaway CA and two agent identities (CN = node, client-auth usage, no SAN: as enrolment)
 pki() {
