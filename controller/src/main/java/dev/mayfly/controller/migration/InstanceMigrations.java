@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -51,6 +52,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ignores the target's guest until the row names the target, and a delete of the instance is
  * refused (409). A drain or restart that changes the row meanwhile makes the traffic move fail,
  * and the migration rolls back.
+ *
+ * <p><b>Leftovers on the target.</b> After a rollback the target may still hold a copy of the guest
+ * (booted ahead, or restored) when its agent could not be reached for the discard (killed,
+ * disconnected). A {@code guest_cleanup} row (target node, guest id) makes the reconciler destroy
+ * it once that agent is connected again (a {@code NOT_FOUND} answer also clears it); until then a
+ * new migration of the instance to that node is refused.
  */
 @Component
 class InstanceMigrations {
@@ -165,6 +172,13 @@ class InstanceMigrations {
             + ", which does not move with it; only bridged ports migrate");
       }
     }
+    Integer leftover = jdbc.queryForObject("SELECT count(*) FROM guest_cleanup WHERE guest_id = ? AND node_name = ?",
+        Integer.class, i.guestId(), targetNode);
+    if (leftover != null && leftover > 0) {
+      throw conflict("node-not-feasible", "targetNode", "edge node '" + targetNode + "' still holds a copy of"
+          + " this instance's guest from an earlier migration attempt, to be destroyed when its agent is connected;"
+          + " retry then");
+    }
     if (!descriptors.existsById(i.nf())) {
       throw conflict("not-migratable", "instanceId", "network function '" + i.nf() + "' is no longer in the catalog");
     }
@@ -229,6 +243,48 @@ class InstanceMigrations {
       b.addPorts(pb);
     }
     return b.build();
+  }
+
+  /** The steps of the NF-instance migration {@code row}. */
+  AgentMigrationSteps steps(AgentCommands agents, MigrationStore.Row row, Supplier<String> targetAddress,
+      AgentMigrationSteps.Timeouts timeouts) {
+    return new Steps(agents, row, () -> spec(row), targetAddress, new Traffic(row), timeouts);
+  }
+
+  /**
+   * The shared agent steps, live like a handover (the guest booted ahead on the target with the
+   * instance's spec; the downtime in one agent-to-agent command); after the discard of the target (a compensation) the target's copy is
+   * also handed to the reconciler's cleanup, in case the agent could not be reached.
+   */
+  final class Steps extends AgentMigrationSteps {
+    private final MigrationStore.Row row;
+
+    Steps(AgentCommands agents, MigrationStore.Row row, Supplier<GuestSpec> spec, Supplier<String> targetAddress,
+        Traffic traffic, AgentMigrationSteps.Timeouts timeouts) {
+      super(agents, row.baseGeneration(), spec, targetAddress, traffic, timeouts, Mode.LIVE); // as a handover
+      this.row = row;
+    }
+
+    @Override
+    public void discardTarget(MigrationContext ctx) throws Exception {
+      try {
+        super.discardTarget(ctx);
+      } finally {
+        leaveCleanup(row);
+      }
+    }
+  }
+
+  /**
+   * Registers the target's copy of the guest for the reconciler's cleanup (DestroyGuest at
+   * {@code base+10}, above every generation the migration sent) unless the instance lives there.
+   */
+  void leaveCleanup(MigrationStore.Row row) {
+    jdbc.update("INSERT INTO guest_cleanup (guest_id, node_name, generation, created_at) SELECT ?, ?, ?, ?"
+        + " WHERE NOT EXISTS (SELECT 1 FROM nf_instance WHERE guest_id = ? AND node_name = ?)"
+        + " ON CONFLICT (guest_id) DO NOTHING", row.guestId(), row.targetNode(),
+        row.baseGeneration() + MigrationService.RESERVED_GENERATIONS - 1, MigrationStore.ts(Instant.now()),
+        row.guestId(), row.targetNode());
   }
 
   private Instance byGuest(String guestId) {

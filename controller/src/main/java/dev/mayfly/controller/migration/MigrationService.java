@@ -211,10 +211,8 @@ public class MigrationService implements SmartLifecycle {
 
   /** The steps of an NF-instance migration described by {@code row}. */
   AgentMigrationSteps instanceSteps(MigrationStore.Row row) {
-    return new AgentMigrationSteps(agents, row.baseGeneration(), () -> instances.spec(row),
-        () -> jdbc.queryForObject("SELECT data_plane_address FROM edge_node WHERE name = ?", String.class,
-            row.targetNode()),
-        instances.new Traffic(row), timeouts);
+    return instances.steps(agents, row, () -> jdbc.queryForObject("SELECT data_plane_address FROM edge_node"
+        + " WHERE name = ?", String.class, row.targetNode()), timeouts);
   }
 
   /** The steps of the migration {@code row} by its kind, or null for a kind this controller does not know. */

@@ -403,12 +403,30 @@ class InstanceMigrationApiTest extends ApiTestBase {
     assertThat(i.getNode()).isEqualTo("edge-a");
     assertThat(i.getState()).isEqualTo(InstanceState.RUNNING);
     assertThat(i.getGeneration()).isEqualTo(base);
-    gateway.connect("edge-b");
+    // edge-b's copy (if any) goes to the reconciler's cleanup: destroyed once its agent is back
+    assertThat(cleanupsOn("edge-b")).isEqualTo(1);
+    script = (n, c) -> null; // the test answers from here on
+    register("edge-b", 16, "pause", "checkpoint", "handlers");
+    refused(migrate(instance, "{\"targetNode\":\"edge-b\"}"), 409, "targetNode", "still holds a copy");
+    reconciler.reconcileNow();
+    Command destroy = gateway.sentTo("edge-b").stream().filter(c -> c.hasDestroy()
+        && c.getGuestId().equals(guestId)).findFirst().orElseThrow();
+    assertThat(destroy.getGeneration()).as("above every generation the migration sent")
+        .isEqualTo(base + MigrationService.RESERVED_GENERATIONS);
+    answered.add(destroy.getCommandId());
+    agents.commandResult("edge-b", fail(destroy, "NOT_FOUND", "no guest " + guestId));
+    assertThat(cleanupsOn("edge-b")).isZero();
     deleteGoesTo("edge-a");
+  }
+
+  int cleanupsOn(String node) {
+    return jdbc.queryForObject("SELECT count(*) FROM guest_cleanup WHERE guest_id = ? AND node_name = ?",
+        Integer.class, guestId, node);
   }
 
   @Test
   void failedRestoreRollsBackAndDiscardsTheTarget() throws Exception {
+    long base = instancesApi.getNfInstance(instance).getGeneration();
     // live: the source agent reports the target's refusal with the phase; stop-and-copy: the restore fails
     script = (n, c) -> MigrationApiTest.live(c) ? fail(c, "INTERNAL", "RESTORE_TARGET: receiver 127.0.0.1:756"
         + " refused the checkpoint: invalid checkpoint: trailer at offset 90: CRC32C mismatch (source guest resumed)")
@@ -418,10 +436,20 @@ class InstanceMigrationApiTest extends ApiTestBase {
         .getId());
     assertThat(o.getState()).isEqualTo(OperationState.FAILED);
     assertThat(o.getError().getDetail()).contains("RESTORE_TARGET failed").contains("CRC32C mismatch");
-    assertThat(actions("edge-b")).endsWith("CANCEL_MIGRATION", "DESTROY");
+    assertThat(actions("edge-b")).containsSubsequence("CANCEL_MIGRATION", "DESTROY"); // (+ the cleanup's, below)
     assertThat(actions("edge-a")).endsWith("UNPAUSE").doesNotContain("DESTROY");
     assertThat(nodeOf(instance)).isEqualTo("edge-a");
     assertThat(nodesApi.getEdgeNode("edge-b").getInstances()).isZero();
+    // the reconciler's cleanup makes sure: one more DestroyGuest to edge-b, then the row is gone
+    reconciler.reconcileNow();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (cleanupsOn("edge-b") > 0 && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    assertThat(cleanupsOn("edge-b")).isZero();
+    assertThat(gateway.sentTo("edge-b").stream().filter(c -> c.hasDestroy() && c.getGuestId().equals(guestId)
+        && c.getGeneration() == base + MigrationService.RESERVED_GENERATIONS).toList()).hasSize(1);
+    assertThat(nodeOf(instance)).isEqualTo("edge-a");
   }
 
   // ------------------------------------------------------------------ restart
@@ -477,7 +505,8 @@ class InstanceMigrationApiTest extends ApiTestBase {
     assertThat(o.getError().getDetail()).contains("controller restarted during TRANSFER");
     assertThat(store.find(id).state()).isEqualTo("ROLLED_BACK");
     assertThat(actions("edge-a")).containsExactly("UNPAUSE");
-    assertThat(actions("edge-b")).containsExactly("CANCEL_MIGRATION", "DESTROY");
+    assertThat(actions("edge-b")).containsSubsequence("CANCEL_MIGRATION", "DESTROY")
+        .containsOnly("CANCEL_MIGRATION", "DESTROY"); // the discard, and the cleanup's destroy
     assertThat(nodeOf(instance)).isEqualTo("edge-a");
     assertThat(migrations.resumeUnfinished()).isZero();
   }
