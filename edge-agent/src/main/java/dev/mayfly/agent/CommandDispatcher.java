@@ -123,14 +123,17 @@ public final class CommandDispatcher {
 
   private CommandResult execute(Command cmd, GuestRecord rec, long received) {
     long started = System.nanoTime();
+    // ReadHandlers only reads: never answered from the memory below, never refused as stale,
+    // and never remembered as the guest's applied command (live counters, issue 7)
+    boolean readOnly = cmd.getActionCase() == Command.ActionCase.READ_HANDLERS;
     synchronized (rec) {
-      if (rec.appliedResult != null && rec.appliedGeneration == cmd.getGeneration()
+      if (!readOnly && rec.appliedResult != null && rec.appliedGeneration == cmd.getGeneration()
           && rec.appliedAction == cmd.getActionCase()) {
         log.info("{} {} gen {}: already applied, answering with the stored result",
             cmd.getActionCase(), cmd.getGuestId(), cmd.getGeneration());
         return rec.appliedResult.toBuilder().setCommandId(cmd.getCommandId()).build();
       }
-      if (rec.appliedResult != null && cmd.getGeneration() < rec.appliedGeneration) {
+      if (!readOnly && rec.appliedResult != null && cmd.getGeneration() < rec.appliedGeneration) {
         return failure(cmd, "STALE_GENERATION", "generation " + cmd.getGeneration()
             + " is older than the applied generation " + rec.appliedGeneration, received, started);
       }
@@ -157,6 +160,9 @@ public final class CommandDispatcher {
         .build();
     if (cmd.getActionCase() == Command.ActionCase.CREATE && r.getTimingsCount() > 2) {
       bootStats.record((done - started) / 1e6); // only real boots (they carry driver timings)
+    }
+    if (readOnly) {
+      return r;
     }
     synchronized (rec) {
       rec.appliedGeneration = cmd.getGeneration();

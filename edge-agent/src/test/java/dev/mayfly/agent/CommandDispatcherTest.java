@@ -3,6 +3,7 @@ package dev.mayfly.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.mayfly.agent.driver.GuestDriver;
 import dev.mayfly.agent.driver.Shell;
 import dev.mayfly.agent.driver.ShellClass;
 import dev.mayfly.agent.driver.ShellSource;
@@ -134,6 +135,49 @@ class CommandDispatcherTest {
     assertThat(r.getOk()).isFalse();
     assertThat(r.getErrorCode()).isEqualTo("STALE_GENERATION");
     assertThat(driver.calls).containsExactly("boot g1@5");
+  }
+
+  /** A driver whose read handlers count how often they were read. */
+  static final class CountingHandlers extends TestGuestDriver implements GuestDriver.HandlerAccess {
+    final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void writeHandler(String guestId, String handler, String value) {}
+
+    @Override
+    public java.util.Map<String, String> readHandlers(String guestId) {
+      return java.util.Map.of("c.count", Integer.toString(reads.incrementAndGet()));
+    }
+  }
+
+  static Command read(String id, String guest, long gen) {
+    return Command.newBuilder().setCommandId(id).setGuestId(guest).setGeneration(gen)
+        .setReadHandlers(dev.mayfly.southbound.v1.ReadHandlers.getDefaultInstance()).build();
+  }
+
+  @Test
+  void readHandlersIsReadOnlyNeverStaleNeverRememberedAndDoesNotBlockLaterCommands() throws Exception {
+    CountingHandlers counting = new CountingHandlers();
+    CommandDispatcher d = new CommandDispatcher(LoadedDriver.of(counting, Optional.empty()), workers);
+    d.dispatch(create("c1", "g1", 5, "Idle;"), results::add);
+    assertThat(next().getOk()).isTrue();
+    // generation 0 (live counters) is below the applied generation 5: still answered, freshly each time
+    d.dispatch(read("r1", "g1", 0), results::add);
+    CommandResult r1 = next();
+    d.dispatch(read("r2", "g1", 0), results::add);
+    CommandResult r2 = next();
+    assertThat(r1.getOk()).as(r1.toString()).isTrue();
+    assertThat(r1.getHandlersMap()).containsEntry("c.count", "1");
+    assertThat(r2.getHandlersMap()).containsEntry("c.count", "2");
+    // a read at generation 7 is not remembered as applied: a later command at 6 is not stale
+    d.dispatch(read("r3", "g1", 7), results::add);
+    assertThat(next().getHandlersMap()).containsEntry("c.count", "3");
+    d.dispatch(Command.newBuilder().setCommandId("p6").setGuestId("g1").setGeneration(6)
+        .setPause(PauseGuest.getDefaultInstance()).build(), results::add);
+    CommandResult paused = next();
+    assertThat(paused.getCommandId()).isEqualTo("p6");
+    assertThat(paused.getErrorCode()).isNotEqualTo("STALE_GENERATION");
+    assertThat(paused.getHandlersMap()).isEmpty();
   }
 
   @Test
