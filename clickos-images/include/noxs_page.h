@@ -79,6 +79,13 @@ enum noxs_sysctl {
                                   result area names a refused blob)           */
 };
 
+/* The runtime's own write handler (WRITE_HANDLER "noxs.standby\n1"): a
+ * running guest enters standby — packet processing and timers wait, packets
+ * queue in the kernel, element tables are allocated ahead — until IMPORT
+ * succeeds or "noxs.standby\n0". A live-migration target is booted ahead of
+ * the source's pause and put in standby instead of being frozen. */
+#define NOXS_HANDLER_STANDBY "noxs.standby"
+
 enum noxs_dev_type {
   NOXS_DEV_NONE = 0,
   NOXS_DEV_NET = 1,

@@ -185,6 +185,8 @@ typedef struct ElementClass {
   int (*save)(Element *e, Blob *b);                     /* checkpoint */
   int (*load)(Element *e, BlobR *r, ErrCtx *err);       /* restore */
   bool is_notifier;         /* Queue-like: wakes pull tasks downstream */
+  void (*prepare_load)(Element *e); /* optional: a live-migration target in standby is about to
+                                       load state (allocate and touch tables now, not in the downtime) */
 } ElementClass;
 
 typedef struct PortRef {
@@ -361,6 +363,7 @@ uint32_t crc32_ieee(const void *p, size_t n);
 #define CKPT_MAX (64u * 1024u * 1024u)
 int ckpt_build(Router *r, Blob *out);
 int ckpt_load(Router *r, const uint8_t *p, size_t n, ErrCtx *err);
+void ckpt_prepare_load(Router *r); /* calls every element's prepare_load */
 
 /* generic handlers available on every element */
 int h_read_name(Element *e, const void *thunk, Str *out);

@@ -170,14 +170,16 @@ static Flow *flow_find(FlowFW *f, uint8_t proto, uint32_t a, uint32_t b, uint16_
     if (x->a == a && x->b == b && x->ap == ap && x->bp == bp && x->proto == proto) return x;
   return NULL;
 }
+/* the bucket array, allocated lazily, sized for the capacity (load factor <= 1) */
+static void fw_buckets(FlowFW *f) {
+  if (f->buckets) return;
+  unsigned n = 64;
+  while (n < f->capacity && n < (1u << 24)) n <<= 1;
+  f->nbuckets = n;
+  f->buckets = xcalloc(n, sizeof(Flow *));
+}
 static Flow *flow_insert(FlowFW *f, uint8_t proto, uint32_t a, uint32_t b, uint16_t ap, uint16_t bp, uint64_t now) {
-  if (!f->buckets) {
-    /* allocated lazily, sized for the capacity (load factor <= 1) */
-    unsigned n = 64;
-    while (n < f->capacity && n < (1u << 24)) n <<= 1;
-    f->nbuckets = n;
-    f->buckets = xcalloc(n, sizeof(Flow *));
-  }
+  fw_buckets(f);
   while (f->size >= f->capacity && f->lru_tail) { flow_remove(f, f->lru_tail); f->evictions++; }
   Flow *x = flow_alloc(f);
   x->proto = proto; x->a = a; x->b = b; x->ap = ap; x->bp = bp; x->last = now;
@@ -281,6 +283,14 @@ static int fw_init(Element *e, ErrCtx *err) {
   return 0;
 }
 static void fw_flush(FlowFW *f) { while (f->lru_head) flow_remove(f, f->lru_head); }
+/* standby target of a live migration: the bucket array is allocated and its
+ * pages touched now, so the import in the downtime does not fault them in */
+static void fw_prepare_load(Element *e) {
+  FlowFW *f = (FlowFW *)e;
+  bool fresh = f->buckets == NULL;
+  fw_buckets(f);
+  if (fresh) memset(f->buckets, 0, (size_t)f->nbuckets * sizeof(Flow *));
+}
 static void fw_cleanup(Element *e) {
   FlowFW *f = (FlowFW *)e;
   timer_unschedule(&f->timer);
@@ -393,7 +403,7 @@ static const Handler fw_h[] = {
 static const ElementClass FlowFirewall_class = {
   .name = "FlowFirewall", .port_count = "2/2-3", .processing = "h/h", .size = sizeof(FlowFW),
   .configure = fw_conf, .initialize = fw_init, .cleanup = fw_cleanup, .push = fw_push,
-  .handlers = fw_h, .save = fw_save, .load = fw_load};
+  .handlers = fw_h, .save = fw_save, .load = fw_load, .prepare_load = fw_prepare_load};
 
 void register_firewall(void);
 void register_firewall(void) { class_register(&FlowFirewall_class); }

@@ -8,7 +8,9 @@
  *            boot_ns, ack, install the seccomp allow-list, run
  *   RESTORE  like BOOT, then load element state from the bulk area
  *   STATS    all read handlers as "elem.handler value" lines, seqlocked
- *   WRITE_HANDLER  "elem.handler\nVALUE" from the handler area
+ *   WRITE_HANDLER  "elem.handler\nVALUE" from the handler area;
+ *            "noxs.standby\n1" enters standby (booted ahead as a live-migration
+ *            target: no packet processing until IMPORT; see standby_loop)
  *   CHECKPOINT     serialise element state to the bulk area, CHECKPOINTED,
  *                  packet processing paused until RESUME (or POWEROFF)
  *   IMPORT   (running) load element state from the bulk area into the live
@@ -121,13 +123,25 @@ static void export_stats(void) {
   str_free(&s);
 }
 
-static void write_handler(void) {
+enum { WH_DONE = 0, WH_STANDBY = 1, WH_WAKE = 2 };
+
+/* Runs the write-handler request; the runtime's own pseudo-handler
+ * "noxs.standby" (value 1 or 0) asks to enter or leave standby. */
+static int write_handler(void) {
   uint32_t n = H->handler_len;
   if (n > NOXS_HANDLER_SIZE) n = NOXS_HANDLER_SIZE;
   char *req = xstrndup((const char *)page + NOXS_HANDLER_OFF, n);
   char *nl = strchr(req, '\n');
   const char *value = "";
   if (nl) { *nl = 0; value = nl + 1; }
+  if (!strcmp(req, NOXS_HANDLER_STANDBY)) {
+    int r = WH_DONE;
+    if (!strcmp(value, "1")) { set_result(0, 0, ""); r = WH_STANDBY; }
+    else if (!strcmp(value, "0")) { set_result(0, 0, ""); r = WH_WAKE; }
+    else set_result(-EINVAL, 0, NOXS_HANDLER_STANDBY ": expected 1 or 0");
+    free(req);
+    return r;
+  }
   ErrCtx err = {0};
   err.quiet = true;
   int r = router_call_write(grouter, req, value, &err);
@@ -135,6 +149,7 @@ static void write_handler(void) {
   else set_result(0, 0, "");
   str_free(&err.first);
   free(req);
+  return WH_DONE;
 }
 
 static int do_checkpoint(void) {
@@ -197,6 +212,26 @@ static uint64_t read_kick(bool block) {
 
 static void handle_running_request(void);
 
+/* Standby (a live-migration target booted ahead): packet processing and
+ * timers wait — packets queue in the kernel — while the element tables are
+ * prepared; serves IMPORT (which ends it once it succeeds), STATS,
+ * WRITE_HANDLER ("noxs.standby 0" ends it), POWEROFF. Runs nested in the
+ * kick handler, like checkpointed_loop. */
+static void standby_loop(void) {
+  ckpt_prepare_load(grouter);
+  for (;;) {
+    if (read_kick(true) == 0 && sched_stop_requested()) return;
+    uint32_t req = __atomic_load_n(&H->sysctl, __ATOMIC_ACQUIRE);
+    if (req == NOXS_SYSCTL_IMPORT) { do_import(); int ok = H->result_code == 0; ack(); if (ok) return; continue; }
+    if (req == NOXS_SYSCTL_STATS) { export_stats(); set_result(0, 0, ""); ack(); continue; }
+    if (req == NOXS_SYSCTL_WRITE_HANDLER) { int r = write_handler(); ack(); if (r == WH_WAKE) return; continue; }
+    if (req == NOXS_SYSCTL_RESUME) { set_result(0, 0, ""); ack(); continue; }
+    if (req == NOXS_SYSCTL_POWEROFF) { set_result(0, 0, ""); set_state(NOXS_STATE_STOPPED); ack(); g_poweroff = true; router_stop_now(grouter); return; }
+    set_result(-EBUSY, 0, "guest is in standby: IMPORT, STATS, WRITE_HANDLER or POWEROFF expected");
+    ack();
+  }
+}
+
 /* paused after a checkpoint: serve only RESUME / POWEROFF / STATS */
 static void checkpointed_loop(void) {
   for (;;) {
@@ -222,7 +257,10 @@ static void handle_running_request(void) {
       router_stop_now(grouter);
       return;
     case NOXS_SYSCTL_STATS: export_stats(); set_result(0, 0, ""); ack(); return;
-    case NOXS_SYSCTL_WRITE_HANDLER: write_handler(); ack(); return;
+    case NOXS_SYSCTL_WRITE_HANDLER:
+      if (write_handler() == WH_STANDBY) { ack(); standby_loop(); }
+      else ack();
+      return;
     case NOXS_SYSCTL_CHECKPOINT:
       if (do_checkpoint() == 0) {
         set_state(NOXS_STATE_CHECKPOINTED);

@@ -487,6 +487,11 @@ int ckpt_build(Router *r, Blob *out) {
   return 0;
 }
 
+void ckpt_prepare_load(Router *r) {
+  for (int i = 0; i < r->ne; i++)
+    if (r->e[i] && r->e[i]->cls->prepare_load) r->e[i]->cls->prepare_load(r->e[i]);
+}
+
 int ckpt_load(Router *r, const uint8_t *p, size_t n, ErrCtx *err) {
   BlobR h = {p, n, 0, false};
   if (n < 16) return err_report(err, 0, "checkpoint: truncated header (%zu bytes)", n);

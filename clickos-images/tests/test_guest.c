@@ -213,6 +213,19 @@ TEST(boot_stats_write_checkpoint_restore) {
   CHECK_EQ_INT(im.h->state, NOXS_STATE_RUNNING);
   CHECK(request(&im, NOXS_SYSCTL_STATS) == 0);
   CHECK(strstr(stats(&im), "fw.size 0\n") != NULL);
+  /* standby (booted ahead): a bad value is refused, 1 enters it; requests
+   * other than IMPORT/STATS/WRITE_HANDLER/POWEROFF are refused meanwhile */
+  write_handler(&im, NOXS_HANDLER_STANDBY "\nmaybe");
+  CHECK(request(&im, NOXS_SYSCTL_WRITE_HANDLER) == 0);
+  CHECK(im.h->result_code < 0);
+  write_handler(&im, NOXS_HANDLER_STANDBY "\n1");
+  CHECK(request(&im, NOXS_SYSCTL_WRITE_HANDLER) == 0);
+  CHECK_EQ_INT(im.h->result_code, 0);
+  CHECK(request(&im, NOXS_SYSCTL_CHECKPOINT) == 0);
+  CHECK(im.h->result_code < 0);
+  CHECK(strstr(result(&im), "standby") != NULL);
+  CHECK(request(&im, NOXS_SYSCTL_STATS) == 0);
+  CHECK(strstr(stats(&im), "fw.size 0\n") != NULL);
   CHECK(ftruncate(im.page_fd, NOXS_BULK_OFF + blen) == 0);
   CHECK(pwrite(im.page_fd, blob, blen, NOXS_BULK_OFF) == (ssize_t)blen);
   im.h->bulk_len = blen;
@@ -223,6 +236,14 @@ TEST(boot_stats_write_checkpoint_restore) {
   s = stats(&im);
   CHECK(strstr(s, "c.count 7\n") != NULL);
   CHECK(strstr(s, "fw.size 1\n") != NULL);
+  /* the import ended the standby: the guest runs (a checkpoint is served) */
+  CHECK(request(&im, NOXS_SYSCTL_CHECKPOINT) == 0);
+  CHECK_EQ_INT(im.h->state, NOXS_STATE_CHECKPOINTED);
+  CHECK(request(&im, NOXS_SYSCTL_RESUME) == 0);
+  CHECK_EQ_INT(im.h->state, NOXS_STATE_RUNNING);
+  CHECK(ftruncate(im.page_fd, NOXS_BULK_OFF + blen) == 0);
+  CHECK(pwrite(im.page_fd, blob, blen, NOXS_BULK_OFF) == (ssize_t)blen);
+  im.h->bulk_len = blen;
   blob[blen - 1] ^= 0xFF;
   CHECK(pwrite(im.page_fd, blob, blen, NOXS_BULK_OFF) == (ssize_t)blen);
   CHECK(request(&im, NOXS_SYSCTL_IMPORT) == 0);

@@ -119,6 +119,9 @@ public final class AgentMigrations implements AutoCloseable {
     return m;
   }
 
+  /** The clickos runtime's standby pseudo-handler (clickos-images/include/noxs_page.h). */
+  static final String STANDBY_HANDLER = "noxs.standby";
+
   /** System property: MiB of loopback transfers that warm the JIT at start (0: none). */
   public static final String WARMUP_PROPERTY = "mayfly.migration.warmup.mib";
   static final int DEFAULT_WARMUP_MIB = 64;
@@ -345,8 +348,9 @@ public final class AgentMigrations implements AutoCloseable {
 
   /**
    * Target of a live migration: boots the guest now (ports attached: {@code access} to the
-   * subscriber's attachment, {@code core} to the core bridge) and pauses it, then announces the
-   * transfer with a commit that imports the state into that guest (the driver thaws it; it
+   * subscriber's attachment, {@code core} to the core bridge) and puts it in standby (the
+   * runtime's {@code noxs.standby}; the freezer if the runtime lacks it), then announces the
+   * transfer with a commit that imports the state into that guest (which ends the standby; it
    * forwards from then on). If the expectation fails (timeout, cancel, refused or broken stream,
    * refused import) the guest booted here is destroyed: the source resumes its own.
    */
@@ -376,7 +380,20 @@ public final class AgentMigrations implements AutoCloseable {
       }
     }
     if (d.inspect(id).map(g -> g.state() == dev.mayfly.agent.driver.GuestState.RUNNING).orElse(false)) {
-      pausable.pause(id); // booted ahead, not forwarding until the import
+      // booted ahead, not forwarding until the import: the runtime's standby (packets queue, tables
+      // are allocated now; the import ends it without a thaw), else the freezer
+      boolean standby = false;
+      if (d instanceof GuestDriver.HandlerAccess h) {
+        try {
+          h.writeHandler(id, STANDBY_HANDLER, "1");
+          standby = true;
+        } catch (GuestException e) {
+          log.info("{}: no standby in this runtime ({}); freezing it instead", id, e.getMessage());
+        }
+      }
+      if (!standby) {
+        pausable.pause(id);
+      }
     }
     long t1 = System.nanoTime();
     CompletableFuture<byte[]> f;
