@@ -66,6 +66,7 @@ public final class BootBench {
   private double createFwRate = -1;
   private double createFwWall = -1;
   private double iproute2Rate = -1;
+  private double createFwCpuMs = -1;
   /** create_fw: per phase of the CommandResult timings (queued, attach, boot, persist ...) */
   private final Map<String, double[]> fwPhases = new LinkedHashMap<>();
 
@@ -223,6 +224,48 @@ public final class BootBench {
     return new ShellClass(2, s.memoryBytes(), s.cpuWeight(), s.pidsMax(), 0b01);
   }
 
+  /** On-CPU time of a task (first field of schedstat, ns), 0 if unreadable. */
+  static long schedNanos(Path schedstat) {
+    try {
+      String t = Files.readString(schedstat).trim();
+      return Long.parseLong(t.substring(0, t.indexOf(' ')));
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** On-CPU time per thread name (digits folded), ns. */
+  static Map<String, Long> cpuByThread() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    try (var ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : ds) {
+        String name;
+        try {
+          name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+        } catch (IOException e) {
+          continue;
+        }
+        m.merge(name, schedNanos(t.resolve("schedstat")), Long::sum);
+      }
+    } catch (IOException e) {
+      return m;
+    }
+    return m;
+  }
+
+  /** On-CPU time of every thread of this JVM (user + kernel), ns. */
+  static long agentCpuNanos() {
+    long sum = 0;
+    try (var ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : ds) {
+        sum += schedNanos(t.resolve("schedstat"));
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return sum;
+  }
+
   private void ipBatch(List<String> lines) throws IOException, InterruptedException {
     Path f = Files.createTempFile("mayfly-bootbench-ip", ".batch");
     try {
@@ -254,6 +297,14 @@ public final class BootBench {
       bridgeFor(i);
     }
     ShellClass fwCls = fwCommandClass();
+    // a first subscriber before the burst, as on a node that has served creates before
+    // (warms this path up; the pool is filled after it)
+    GuestSpec first = spec("fw-first", bridges.get(0));
+    driver.boot(new GuestSpec("fw-first", 1, "firewall", first.clickConfig(),
+        List.of(new PortSpec("access", null, ATTACH + 0, null),
+            new PortSpec("core", bridges.get(0), null, null)),
+        first.memoryBytes(), first.cpuWeight(), first.pidsMax(), Map.of()), Optional.empty());
+    driver.destroy("fw-first");
     pool.setTarget(fwCls, n);
     pool.resume();
     if (!pool.awaitFull(60 + n / 10, TimeUnit.SECONDS)) {
@@ -280,6 +331,8 @@ public final class BootBench {
     java.util.concurrent.atomic.AtomicReference<String> firstError =
         new java.util.concurrent.atomic.AtomicReference<>();
     long[] end = new long[1];
+    long cpu0 = agentCpuNanos();
+    Map<String, Long> byThread0 = cpuByThread();
     long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       int k = i;
@@ -306,6 +359,23 @@ public final class BootBench {
       log("create_fw: timed out with " + done.getCount() + " commands outstanding");
     }
     r[n] = (end[0] - t0) / 1e6;
+    long agentCpu = agentCpuNanos() - cpu0;
+    long guestCpu = 0;
+    for (String id : ids) {
+      int pid = driver.inspect(id).map(GuestInfo::pid).orElse(0);
+      guestCpu += pid > 0 ? schedNanos(Path.of("/proc/" + pid + "/schedstat")) : 0;
+    }
+    createFwCpuMs = (agentCpu + guestCpu) / 1e6 / n;
+    Map<String, Long> byThread = cpuByThread();
+    byThread0.forEach((k, v) -> byThread.merge(k, -v, Long::sum));
+    StringBuilder top = new StringBuilder();
+    byThread.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+        .limit(8).forEach(e -> top.append(' ').append(e.getKey()).append('=')
+            .append(fmt(e.getValue() / 1e6 / n)));
+    log("create_fw agent cpu per guest by thread (ms):" + top);
+    log("create_fw cpu per guest: agent " + fmt(agentCpu / 1e6 / n) + " ms (all its threads,"
+        + " incl. kernel time of its syscalls) + guest " + fmt(guestCpu / 1e6 / n)
+        + " ms (whole life so far, incl. its start in the pool)");
     for (var e : fwPhases.entrySet()) {
       log("create_fw phase " + e.getKey() + ": p50 " + fmt(pct(e.getValue(), 50)) + " p99 "
           + fmt(pct(e.getValue(), 99)) + " mean "
@@ -525,6 +595,11 @@ public final class BootBench {
       metrics.add(valJson("create_fw_rate", "guests/s", createFwRate));
       mdRows.add(new String[] {"create_fw_rate", "guests/s", "", "", "", "", "",
           fmt(createFwRate)});
+    }
+    if (createFwCpuMs > 0) {
+      metrics.add(valJson("create_fw_cpu", "ms/guest", createFwCpuMs));
+      mdRows.add(new String[] {"create_fw_cpu (agent + guest CPU per create)", "ms/guest", "", "",
+          "", "", "", fmt(createFwCpuMs)});
     }
     if (iproute2Rate > 0) {
       peers.add(valJson("iproute2_fw_links", "guests/s", iproute2Rate));
