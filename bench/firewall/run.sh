@@ -7,11 +7,14 @@
 # 3 s iperf3 (same metric names).
 #
 # --pool N: warm firewall shells per agent (MAYFLY_POOL_SIZE). Default: one for every guest
-# the run puts on a node (BULK/2 + UES/2 + 16): LightVM's split toolstack prepares shells
-# ahead and executes on demand, so the bulk measures provisioning (REST, controller, agent
-# execute) rather than the refill rate of a 32-shell pool. Costs about 0.5 MiB per shell
-# (~2.5 GiB per node for the full run) and a fill time before the measurements start, which
-# fwbench.py waits for and reports (notes.pool_fill_wait_ms). --pool 32 gives the old setup.
+# the run puts on a node (BULK/2 + UES/2 + 16), at most 1024: LightVM's split toolstack
+# prepares shells ahead and executes on demand, so a burst starts from prepared shells
+# instead of the refill rate of a 32-shell pool; fwbench.py waits for the pools to be full
+# before measuring and reports the wait (notes.pool_fill_wait_ms). Not more: a pool for all
+# 5 000 guests of a node (10 000 idle shells, 20 000 veths on the host) made everything on
+# this 2-core host slower (provision_to_forwarding p50 240 ms vs 30 ms, direct TCP 2.7 vs
+# 11.7 Gbit/s, 2026-11-27), and 1024 is one core bridge's worth of guests. About 0.5 MiB per
+# shell. --pool 32 gives the old setup.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -36,7 +39,10 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 WORK="$(mktemp -d /tmp/mf-bench-fw.XXXXXX)"
-[[ -n "$POOL" ]] || POOL="${MAYFLY_LAB_POOL:-$((BULK / 2 + UES / 2 + 16))}"
+if [[ -z "$POOL" ]]; then
+  POOL="${MAYFLY_LAB_POOL:-$((BULK / 2 + UES / 2 + 16))}"
+  ((POOL <= 1024)) || POOL=1024
+fi
 [[ "$POOL" =~ ^[0-9]+$ ]] || { echo "[bench firewall] --pool: not a number: $POOL" >&2; exit 2; }
 export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL="$POOL"
 # slots for every guest plus the warm shells (a prepared shell holds its slot)

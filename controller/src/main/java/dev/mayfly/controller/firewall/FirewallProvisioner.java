@@ -461,6 +461,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       List<Object[]> failed = new ArrayList<>();
       List<Object[]> deleted = new ArrayList<>();
       List<Guest> crashed = new ArrayList<>();
+      Map<String, Long> settled = new HashMap<>();
       Map<String, String> crashReason = new HashMap<>();
       for (Result res : results) {
         CommandResult r = res.r();
@@ -490,13 +491,32 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
               "RUNNING", g.stateful(), g.commandGeneration(), null, g.inflight() == null ? g.applied() : g.inflight(),
               null));
           meters.counter("mayfly.firewall.results", "ok", "true").increment();
+          if (g.subscriberId() != null) {
+            settled.put(g.subscriberId(), g.inflight() == null ? g.applied() : g.inflight());
+          }
         } else {
           failed.add(new Object[] {msg(r), ts(now), g.guestId()});
           meters.counter("mayfly.firewall.results", "ok", "false").increment();
+          if (g.subscriberId() != null) {
+            again.add(g.subscriberId());
+          }
         }
-        if (g.subscriberId() != null) {
-          again.add(g.subscriberId());
-        }
+      }
+      // a guest now runs the generation it was sent: look at its subscriber again only when
+      // that is no longer the subscriber's (every change of what it must enforce, a move, a
+      // deleted policy, bumps policy_generation) or the subscriber is gone; a bulk run would
+      // otherwise sync every subscriber a second time for nothing
+      if (!settled.isEmpty()) {
+        Map<String, Long> current = new HashMap<>();
+        jdbc.query("SELECT id, policy_generation FROM subscriber WHERE id = ANY(?)",
+            rs -> {
+              current.put(rs.getString(1), rs.getLong(2));
+            }, (Object) settled.keySet().toArray(String[]::new));
+        settled.forEach((sub, gen) -> {
+          if (!gen.equals(current.get(sub))) {
+            again.add(sub);
+          }
+        });
       }
       for (Event ev : events) {
         GuestEvent e = ev.e();
