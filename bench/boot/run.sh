@@ -3,7 +3,11 @@
 #
 # Boot latency of sandbox guests (pooled and cold) as the node fills, memory per guest,
 # density, destroy time; peers measured in the same run: fork+exec of a static binary and
-# `crun run` of a minimal bundle. Run from the repo root, as root. Format: BENCH.md.
+# `crun run` of a minimal bundle. Also the agent's firewall create path (create_fw,
+# create_fw_rate, create_fw_cpu: N firewall-shaped CREATE commands through the agent's
+# CommandDispatcher, access cross-connected, core on a bridge, pool pre-filled) with its
+# peer iproute2_fw_links (the same links from one `ip -batch`). MAYFLY_AGENT_WORKERS applies.
+# Run from the repo root, as root. Format: BENCH.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"

@@ -34,6 +34,13 @@ TEST(create_limits_remove) {
   snprintf(p, sizeof p, nx_host.cgroup_v2 ? "%s/mayfly/tcg1" : "/sys/fs/cgroup/memory/mayfly/tcg1",
            nx_host.cg_v2_base);
   CHECK(stat(p, &st) < 0 && errno == ENOENT);
+  if (!nx_host.cgroup_v2) {
+    const char *ctrl[] = {"cpu", "pids", "freezer"};
+    for (int i = 0; i < 3; i++) {
+      snprintf(p, sizeof p, "/sys/fs/cgroup/%s/mayfly/tcg1", ctrl[i]);
+      CHECK(stat(p, &st) < 0 && errno == ENOENT);
+    }
+  }
   /* removing again is fine (idempotent cleanup) */
   CHECK_OK(nx_cg_remove("tcg1", &e), &e);
   return 0;

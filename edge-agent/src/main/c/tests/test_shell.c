@@ -78,6 +78,13 @@ static int gone(pid_t pid, const char *slot) {
   snprintf(p, sizeof p, nx_host.cgroup_v2 ? "%s/mayfly/%s" : "/sys/fs/cgroup/memory/mayfly/%s%s",
            nx_host.cgroup_v2 ? nx_host.cg_v2_base : slot, nx_host.cgroup_v2 ? slot : "");
   if (stat(p, &st) == 0) return 0;
+  if (!nx_host.cgroup_v2) { /* every controller's directory, not just memory */
+    const char *ctrl[] = {"cpu", "pids", "freezer"};
+    for (int i = 0; i < 3; i++) {
+      snprintf(p, sizeof p, "/sys/fs/cgroup/%s/mayfly/%s", ctrl[i], slot);
+      if (stat(p, &st) == 0) return 0;
+    }
+  }
   return 1;
 }
 
@@ -222,6 +229,17 @@ int main(void) {
       for (int i = 1; i <= 5; i++) {
         char slot[8];
         snprintf(slot, sizeof slot, "tsh%d", i);
+        /* a guest an earlier failed run left running keeps its cgroup busy: kill it first */
+        char procs[128], buf[256];
+        snprintf(procs, sizeof procs, "/sys/fs/cgroup/memory/mayfly/%s/cgroup.procs", slot);
+        if (nx_read_file(procs, buf, sizeof buf, &e) > 0)
+          for (char *q = buf; *q;) {
+            long pid = strtol(q, &q, 10);
+            if (pid > 0) kill((pid_t) pid, SIGKILL);
+            while (*q == '\n') q++;
+            if (pid <= 0) break;
+          }
+        usleep(100000);
         noxs_slot_cleanup(slot, 2, &e);
       }
   }
