@@ -318,6 +318,33 @@ public final class BootBench {
         });
     dev.mayfly.agent.CommandDispatcher d = new dev.mayfly.agent.CommandDispatcher(
         dev.mayfly.agent.LoadedDriver.of(driver, Optional.of(pool)), workers);
+    // one at a time first (the agent's share of a single PUT -> forwarding): dispatch to
+    // result with nothing else queued, each from the full pool
+    int nSingle = Math.min(100, Math.max(10, n / 5));
+    double[] single = new double[nSingle];
+    List<String> singleIds = new ArrayList<>();
+    for (int i = 0; i < nSingle; i++) {
+      String id = "fw-s" + i;
+      singleIds.add(id);
+      java.util.concurrent.CompletableFuture<dev.mayfly.southbound.v1.CommandResult> f =
+          new java.util.concurrent.CompletableFuture<>();
+      long s0 = System.nanoTime();
+      d.dispatch(fwCommand(id, ATTACH + (n - 1 - i), bridges.get(0)), f::complete);
+      dev.mayfly.southbound.v1.CommandResult res = f.get(30, TimeUnit.SECONDS);
+      single[i] = (System.nanoTime() - s0) / 1e6;
+      if (!res.getOk()) {
+        log("create_fw_single: " + res.getErrorCode() + " " + res.getErrorMessage());
+      }
+      running.add(id);
+      destroyAll(List.of(id), 1); // frees the attachment for the burst
+      Thread.sleep(2);
+    }
+    lat.put("create_fw_single", single);
+    log("create_fw_single p50 " + fmt(pct(single, 50)) + " p99 " + fmt(pct(single, 99)) + " ms");
+    pool.setTarget(fwCls, n);
+    if (!pool.awaitFull(60 + n / 10, TimeUnit.SECONDS)) {
+      log("create_fw: pool did not refill: " + pool.describe());
+    }
     List<dev.mayfly.southbound.v1.Command> cmds = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -469,6 +496,7 @@ public final class BootBench {
       double[] fw = createFw(n);
       double[] l = Arrays.copyOf(fw, n);
       System.out.println(latJson("create_fw", "ms", l));
+      System.out.println(latJson("create_fw_single", "ms", lat.get("create_fw_single")));
       System.out.println(valJson("create_fw_rate", "guests/s", n / (fw[n] / 1e3)));
       System.out.println(valJson("iproute2_fw_links", "guests/s", peer));
     } finally {
