@@ -52,7 +52,13 @@ CPID=""
 LAB_OURS=0
 cleanup() {
   trap - EXIT INT TERM
-  ((LAB_OURS)) && { MAYFLY_LAB_AGENT_WAIT=300 bash "$ROOT/scripts/lab.sh" down || true; }
+  if ((LAB_OURS)); then
+    MAYFLY_LAB_AGENT_WAIT=300 bash "$ROOT/scripts/lab.sh" down || true
+    # after a 10 000-guest run the first pass can leave the namespaces behind: once more
+    if ip netns list | grep -qE '^mf-(core|edge-a|edge-b|ue[0-9]+)\b'; then
+      bash "$ROOT/scripts/lab.sh" down || true
+    fi
+  fi
   if [[ -n "$CPID" ]]; then
     kill -TERM "$CPID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
