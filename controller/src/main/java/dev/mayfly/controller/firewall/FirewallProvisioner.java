@@ -135,7 +135,9 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
 
   @Override
   public void commandResult(String nodeName, CommandResult result) {
-    if (result.getGuestId().startsWith(GUEST_PREFIX)) {
+    // generation 0 is never one of ours (they start at 1): live counter reads
+    // (counters.HandlerReader) must not count as an answer to a create or destroy
+    if (result.getGuestId().startsWith(GUEST_PREFIX) && result.getGeneration() != 0) {
       queue.add(new Result(nodeName, result));
     }
   }

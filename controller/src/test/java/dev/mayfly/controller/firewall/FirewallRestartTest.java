@@ -186,4 +186,24 @@ class FirewallRestartTest extends ApiTestBase {
     assertThat(sent().subList(before, sent().size())).noneMatch(Command::hasCreate);
     assertThat(status().getState()).isEqualTo(FirewallState.NONE);
   }
+
+  @Test
+  void aLiveCounterReadAtGenerationZeroIsNotTakenForTheAnswerToADestroy() throws Exception {
+    api.createSubscriber(new SubscriberCreate().id(SUB).ueIp("10.77.1.1").edgeNode("edge-a").attachment("ue1")
+        .policy(policy()));
+    String id = running();
+    int before = sent().size();
+    api.deleteSubscriberPolicy(SUB);
+    Command destroy = sent().subList(before, sent().size()).stream().filter(Command::hasDestroy).findFirst()
+        .orElseThrow();
+    // a counters read (generation 0, ok) lands while the destroy is in flight: the row stays
+    provisioner.commandResult("edge-a", CommandResult.newBuilder().setCommandId("read-1").setGuestId(id)
+        .setGeneration(0).setOk(true).setState(GuestState.RUNNING).putHandlers("fw.size", "3").build());
+    assertThat(provisioner.awaitIdle(10_000)).isTrue();
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM firewall_guest WHERE guest_id = ?", Integer.class, id))
+        .isOne();
+    answer(destroy);
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM firewall_guest WHERE guest_id = ?", Integer.class, id))
+        .isZero();
+  }
 }
