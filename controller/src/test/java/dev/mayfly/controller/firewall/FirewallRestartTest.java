@@ -155,6 +155,7 @@ class FirewallRestartTest extends ApiTestBase {
 
     // a new PUT of the policy replaces the failed guest (and the count starts again)
     api.putSubscriberPolicy(SUB, policy());
+    assertThat(provisioner.awaitIdle(10_000)).isTrue(); // the replacement is made by the provisioner's worker
     String fresh = status().getGuestId();
     assertThat(fresh).isNotEqualTo(cur);
     assertThat(running()).isEqualTo(fresh);
