@@ -440,15 +440,26 @@ class InstanceMigrationApiTest extends ApiTestBase {
     assertThat(actions("edge-a")).endsWith("UNPAUSE").doesNotContain("DESTROY");
     assertThat(nodeOf(instance)).isEqualTo("edge-a");
     assertThat(nodesApi.getEdgeNode("edge-b").getInstances()).isZero();
-    // the reconciler's cleanup makes sure: one more DestroyGuest to edge-b, then the row is gone
+    // the reconciler's cleanup makes sure: one more DestroyGuest to edge-b, then the row is gone.
+    // The cleanup row is registered by the migration's worker as it finishes the rollback, which
+    // can be just after the operation reads FAILED: wait for it (or for its destroy) first.
+    long registered = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (cleanupsOn("edge-b") == 0 && System.nanoTime() < registered && gateway.sentTo("edge-b").stream()
+        .noneMatch(c -> c.hasDestroy() && c.getGeneration() == base + MigrationService.RESERVED_GENERATIONS)) {
+      Thread.sleep(10);
+    }
     reconciler.reconcileNow();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (cleanupsOn("edge-b") > 0 && System.nanoTime() < end) {
       Thread.sleep(10);
     }
     assertThat(cleanupsOn("edge-b")).isZero();
+    // at most one cleanup destroy: none when edge-b's answer to the discard's destroy already
+    // settled the cleanup row (the answer and the row's insert race; both orders are correct)
     assertThat(gateway.sentTo("edge-b").stream().filter(c -> c.hasDestroy() && c.getGuestId().equals(guestId)
-        && c.getGeneration() == base + MigrationService.RESERVED_GENERATIONS).toList()).hasSize(1);
+        && c.getGeneration() == base + MigrationService.RESERVED_GENERATIONS).toList()).hasSizeLessThanOrEqualTo(1);
+    assertThat(gateway.sentTo("edge-b").stream().filter(c -> c.hasDestroy() && c.getGuestId().equals(guestId))
+        .toList()).isNotEmpty();
     assertThat(nodeOf(instance)).isEqualTo("edge-a");
   }
 
