@@ -350,7 +350,7 @@ public final class BootBench {
     for (int i = 0; i < n; i++) {
       String id = "fw-" + i;
       ids.add(id);
-      cmds.add(fwCommand(id, ATTACH + i, bridges.get(i / PER_BRIDGE)));
+      cmds.add(fwCommand(id, ATTACH + i, bridgeFor(i)));
     }
     double[] r = new double[n + 1];
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
@@ -440,7 +440,7 @@ public final class BootBench {
       add.add("link set " + p + "h0 master " + p + "x up");
       add.add("link set " + p + "x up");
       add.add("link set " + p + "g0 up");
-      add.add("link set " + p + "h1 master " + bridges.get(i / PER_BRIDGE) + " up");
+      add.add("link set " + p + "h1 master " + bridgeFor(i) + " up");
       add.add("link set " + p + "g1 up");
       del.add("link del " + p + "h0");
       del.add("link del " + p + "h1");
