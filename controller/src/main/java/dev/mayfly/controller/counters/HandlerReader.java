@@ -1,19 +1,14 @@
 package dev.mayfly.controller.counters;
 
 import dev.mayfly.controller.southbound.AgentGateway;
-import dev.mayfly.controller.southbound.SouthboundListener;
+import dev.mayfly.controller.southbound.ResultWaiter;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
-import dev.mayfly.southbound.v1.GuestEvent;
-import dev.mayfly.southbound.v1.GuestReport;
-import dev.mayfly.southbound.v1.Heartbeat;
 import dev.mayfly.southbound.v1.ReadHandlers;
-import dev.mayfly.southbound.v1.Register;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,7 +22,7 @@ import org.springframework.stereotype.Component;
  * reads at once.
  */
 @Component
-public class HandlerReader implements SouthboundListener {
+public class HandlerReader extends ResultWaiter {
 
   /** Why a read failed. */
   public enum Failure { UNREACHABLE, TIMEOUT, AGENT_ERROR }
@@ -55,13 +50,10 @@ public class HandlerReader implements SouthboundListener {
   /** The guest's handlers and the round trip in milliseconds. */
   public record Reading(Map<String, String> handlers, double millis) {}
 
-  private record Pending(String node, CompletableFuture<CommandResult> future) {}
-
   /** Generation of read commands: see package-info. */
   static final long READ_GENERATION = 0;
 
   private final ObjectProvider<AgentGateway> gateways;
-  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
   public HandlerReader(ObjectProvider<AgentGateway> gateways) {
     this.gateways = gateways;
@@ -77,8 +69,7 @@ public class HandlerReader implements SouthboundListener {
     String id = UUID.randomUUID().toString();
     Command cmd = Command.newBuilder().setCommandId(id).setGuestId(guestId).setGeneration(READ_GENERATION)
         .setReadHandlers(ReadHandlers.getDefaultInstance()).build();
-    CompletableFuture<CommandResult> f = new CompletableFuture<>();
-    pending.put(id, new Pending(node, f));
+    CompletableFuture<CommandResult> f = expect(node, id);
     long start = System.nanoTime();
     try {
       if (!g.send(node, cmd)) {
@@ -100,42 +91,8 @@ public class HandlerReader implements SouthboundListener {
       }
       return new Reading(r.getHandlersMap(), (System.nanoTime() - start) / 1e6);
     } finally {
-      pending.remove(id);
+      forget(id);
     }
   }
 
-  /** Reads sent and not yet answered (for tests). */
-  public int outstanding() {
-    return pending.size();
-  }
-
-  @Override
-  public void commandResult(String nodeName, CommandResult result) {
-    Pending p = pending.get(result.getCommandId());
-    if (p != null && p.node().equals(nodeName)) {
-      p.future().complete(result);
-    }
-  }
-
-  @Override
-  public void agentDisconnected(String nodeName, String reason) {
-    pending.values().forEach(p -> {
-      if (p.node().equals(nodeName)) {
-        p.future().completeExceptionally(new IllegalStateException(
-            "the agent of node " + nodeName + " disconnected (" + reason + ")"));
-      }
-    });
-  }
-
-  @Override
-  public void agentRegistered(String nodeName, Register register) {}
-
-  @Override
-  public void heartbeat(String nodeName, Heartbeat heartbeat) {}
-
-  @Override
-  public void guestEvent(String nodeName, GuestEvent event) {}
-
-  @Override
-  public void guestReport(String nodeName, GuestReport report) {}
 }

@@ -1,17 +1,11 @@
 package dev.mayfly.controller.migration;
 
 import dev.mayfly.controller.southbound.AgentGateway;
-import dev.mayfly.controller.southbound.SouthboundListener;
+import dev.mayfly.controller.southbound.ResultWaiter;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
-import dev.mayfly.southbound.v1.GuestEvent;
-import dev.mayfly.southbound.v1.GuestReport;
-import dev.mayfly.southbound.v1.Heartbeat;
-import dev.mayfly.southbound.v1.Register;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,7 +19,7 @@ import org.springframework.stereotype.Component;
  * Only results of commands sent through here are consumed; everything else is ignored.
  */
 @Component
-public class AgentCommands implements SouthboundListener {
+public class AgentCommands extends ResultWaiter {
 
   /**
    * A failed call: the agent answered not-ok, did not answer in time, or is gone. An
@@ -38,10 +32,7 @@ public class AgentCommands implements SouthboundListener {
     }
   }
 
-  private record Pending(String node, CompletableFuture<CommandResult> future) {}
-
   private final ObjectProvider<AgentGateway> gateways;
-  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private volatile Duration connectWait = Duration.ofSeconds(60);
 
   public AgentCommands(ObjectProvider<AgentGateway> gateways) {
@@ -77,8 +68,7 @@ public class AgentCommands implements SouthboundListener {
       }
       Thread.sleep(50);
     }
-    CompletableFuture<CommandResult> f = new CompletableFuture<>();
-    pending.put(cmd.getCommandId(), new Pending(node, f));
+    CompletableFuture<CommandResult> f = expect(node, cmd.getCommandId());
     try {
       if (!g.send(node, cmd)) {
         throw new CommandFailedException("UNREACHABLE", "the agent of node " + node + " is not connected");
@@ -98,42 +88,8 @@ public class AgentCommands implements SouthboundListener {
       }
       return r;
     } finally {
-      pending.remove(cmd.getCommandId());
+      forget(cmd.getCommandId());
     }
   }
 
-  /** Commands sent and not yet answered (for tests). */
-  public int outstanding() {
-    return pending.size();
-  }
-
-  @Override
-  public void commandResult(String nodeName, CommandResult result) {
-    Pending p = pending.get(result.getCommandId());
-    if (p != null && p.node().equals(nodeName)) {
-      p.future().complete(result);
-    }
-  }
-
-  @Override
-  public void agentDisconnected(String nodeName, String reason) {
-    pending.values().forEach(p -> {
-      if (p.node().equals(nodeName)) {
-        p.future().completeExceptionally(new IllegalStateException(
-            "the agent of node " + nodeName + " disconnected (" + reason + ")"));
-      }
-    });
-  }
-
-  @Override
-  public void agentRegistered(String nodeName, Register register) {}
-
-  @Override
-  public void heartbeat(String nodeName, Heartbeat heartbeat) {}
-
-  @Override
-  public void guestEvent(String nodeName, GuestEvent event) {}
-
-  @Override
-  public void guestReport(String nodeName, GuestReport report) {}
 }
