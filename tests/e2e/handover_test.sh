@@ -40,57 +40,7 @@ trap 'exit 130' INT TERM
 ( sleep 240; say "watchdog: test took longer than 240 s"; kill -TERM $$ 2>/dev/null ) 9>&- &
 WATCHDOG=$!
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-HP="$(free_port)"
-SP="$(free_port)"
-PW="hotest-$RANDOM$RANDOM"
-API="http://127.0.0.1:$HP/api/v1"
-export MAYFLY_API="$API" MAYFLY_ADMIN_PASSWORD="$PW"
-SUB=001010000000001
-
-mkdir -p "$WORK/log"
-say "starting controller (http :$HP, southbound :$SP)"
-cp "$CONTROLLER_JAR" "$WORK/controller.jar" # a rebuild of target/ must not pull it away under us
-java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
-  --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
-  >"$WORK/log/controller.log" 2>&1 9>&- &
-CPID=$!
-for _ in $(seq 1 600); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
-  kill -0 "$CPID" 2>/dev/null || break
-  sleep 0.5
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null || {
-  tail -30 "$WORK/log/controller.log" >&2; bad "controller healthy"; finish; exit 1; }
-ok "controller healthy"
-
-if ! bash "$LAB" up --ues 2 --southbound-port "$SP"; then
-  bad "lab up"; finish; exit 1
-fi
-ok "lab up: two edge agents READY"
-
-api() { # METHOD PATH [BODY] -> $BODY, $STATUS
-  local out
-  out="$(curl -sS -u "admin:$PW" -H 'Content-Type: application/json' -X "$1" -w '\n%{http_code}' \
-    "$API$2" ${3:+-d "$3"})"
-  STATUS="${out##*$'\n'}"
-  BODY="${out%$'\n'*}"
-}
-field() { jq -r "$1" <<<"$BODY"; }
-ue() { local n="$1"; shift; ip netns exec "mf-$n" "$@"; }
-http_once() { [[ "$(ue "$1" curl -s -m 2 -o /dev/null -w '%{http_code}' http://10.77.0.1:8080/ 2>/dev/null)" == 200 ]]; }
-http_ok() { local i; for i in 1 2 3; do http_once "$1" && return 0; done; return 1; }
-wait_running() {
-  local i
-  for i in $(seq 1 300); do
-    api GET "/subscribers/$1/policy"
-    [[ "$(field .firewall.state)" == RUNNING && "$(field .firewall.appliedGeneration)" -ge "$2" ]] && return 0
-    [[ "$(field .firewall.state)" == FAILED ]] && { say "firewall FAILED: $BODY"; return 1; }
-    sleep 0.1
-  done
-  say "not RUNNING: $BODY"
-  return 1
-}
+start_controller_and_lab hotest ""
 inbound_blocked() { # unsolicited TCP from the server to the UE does not arrive
   ue ue1 timeout 3 nc -l 10.77.1.1 9000 >"$WORK/inbound.txt" 2>/dev/null &
   local lp=$!
