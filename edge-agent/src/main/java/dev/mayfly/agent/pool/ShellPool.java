@@ -261,11 +261,15 @@ public final class ShellPool implements ShellSource {
         b.lastRefillNanos = dt;
         b.refillNanosTotal.addAndGet(dt);
         b.prepared.incrementAndGet();
-        if (closed || b.ready.get() >= b.target) {
+        // reserve the slot atomically: two refill threads must not both fill the last one
+        int r = b.ready.get();
+        while (!closed && r < b.target && !b.ready.compareAndSet(r, r + 1)) {
+          r = b.ready.get();
+        }
+        if (closed || r >= b.target) {
           s.discard();
         } else {
           b.shells.addLast(s);
-          b.ready.incrementAndGet();
         }
       } catch (GuestException | RuntimeException e) {
         b.failures.incrementAndGet();
