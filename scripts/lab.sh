@@ -149,8 +149,11 @@ cmd_up() {
       : >"$f"
       for ((i = 0; i < per; i++)); do
         printf 'link add b%d type veth peer name bp%d\nlink set b%d up\nlink set bp%d up\n' "$i" "$i" "$i" "$i" >>"$f"
+        # a GETLINK runs the link's pending link-watch event now: 10 000 new veths left to the
+        # kernel's 100-a-second link-watch backlog delayed every later guest port for minutes
+        printf 'link show dev b%d\nlink show dev bp%d\n' "$i" "$i" >>"$f"
       done
-      nsx "mf-edge-$e" ip -batch "$f"
+      nsx "mf-edge-$e" ip -batch "$f" >/dev/null
     done
     echo "$per" >"$MAYFLY_LAB_DIR/bulk-per-edge"
   fi

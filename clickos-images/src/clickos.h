@@ -50,6 +50,8 @@ typedef struct ErrCtx {
   bool quiet;          /* collect only */
 } ErrCtx;
 int err_report(ErrCtx *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* guest mode: packet sockets passed by the agent, "eth0:7,eth1:8" (el_device.c) */
+int device_set_preopened(const char *spec, ErrCtx *err);
 int err_vreport(ErrCtx *e, int line, const char *fmt, va_list ap);
 void err_warn(ErrCtx *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

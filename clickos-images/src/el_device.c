@@ -27,8 +27,36 @@
  * (~10-30 ms on a busy host) per port on the guest boot path.  A TX-only
  * socket (protocol 0) that later gains a FromDevice is bound again with
  * ETH_P_ALL, which is cheap because it was never hooked. */
-typedef struct { char name[IFNAMSIZ]; int fd, ifindex, refs; bool rx; } DevSock;
+typedef struct { char name[IFNAMSIZ]; int fd, ifindex, refs; bool rx, pre; } DevSock;
 static DevSock devsocks[16];
+
+/* Sockets the edge agent opened for us (guest mode, NOXS_DEV_FDS=eth0:7,eth1:8): the guest
+ * process lives in a network namespace without interfaces, its ports are reachable only
+ * through these. They are never closed: a later configuration reuses them. */
+static struct { char name[IFNAMSIZ]; int fd; } preopened[16];
+static int npreopened;
+
+int device_set_preopened(const char *spec, ErrCtx *err) {
+  npreopened = 0;
+  if (!spec || !*spec) return 0;
+  const char *p = spec;
+  while (*p) {
+    const char *colon = strchr(p, ':');
+    if (!colon || colon == p || (size_t)(colon - p) >= IFNAMSIZ)
+      return err_report(err, 0, "NOXS_DEV_FDS: expected NAME:FD at '%s'", p);
+    char *end;
+    long fd = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || fd < 0 || fd > 1023 || (*end && *end != ','))
+      return err_report(err, 0, "NOXS_DEV_FDS: bad fd at '%s'", colon + 1);
+    if (npreopened == 16) return err_report(err, 0, "NOXS_DEV_FDS: more than 16 ports");
+    memset(preopened[npreopened].name, 0, IFNAMSIZ);
+    memcpy(preopened[npreopened].name, p, (size_t)(colon - p));
+    preopened[npreopened].fd = (int)fd;
+    npreopened++;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
 
 static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx *err, int *ifindex_out) {
   if (strlen(ifname) >= IFNAMSIZ) return err_report(err, 0, "DEVNAME: interface name '%s' too long", ifname);
@@ -38,7 +66,30 @@ static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx 
     else if (devsocks[i].refs == 0 && !freeslot) freeslot = &devsocks[i];
   }
   int one = 1, buf = 4 << 20;
-  if (!ds) {
+  int pre = -1;
+  for (int i = 0; !ds && i < npreopened; i++)
+    if (!strcmp(preopened[i].name, ifname)) pre = preopened[i].fd;
+  if (!ds && pre >= 0) {
+    /* bound to its port (protocol 0) by the agent: the index from the socket itself */
+    struct sockaddr_ll sll;
+    socklen_t sl = sizeof sll;
+    memset(&sll, 0, sizeof sll);
+    if (getsockname(pre, (struct sockaddr *)&sll, &sl) < 0 || sll.sll_family != AF_PACKET)
+      return err_report(err, 0, "%s: passed socket (fd %d) is not a packet socket", ifname, pre);
+    ds = freeslot;
+    if (!ds) return err_report(err, 0, "%s: more than 16 interfaces", ifname);
+    memset(ds, 0, sizeof *ds);
+    memcpy(ds->name, ifname, strlen(ifname));
+    ds->fd = pre;
+    ds->ifindex = sll.sll_ifindex;
+    ds->pre = true;
+    setsockopt(pre, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+    if (rx) {
+      sll.sll_family = AF_PACKET;
+      sll.sll_protocol = htons(ETH_P_ALL);
+      if (bind(pre, (struct sockaddr *)&sll, sizeof sll) < 0) return err_report(err, 0, "%s: bind: %s", ifname, strerror(errno));
+    }
+  } else if (!ds) {
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return err_report(err, 0, "%s: socket: %s", ifname, strerror(errno));
     struct ifreq ifr;
@@ -97,7 +148,7 @@ static int open_packet_socket(const char *ifname, bool rx, bool promisc, ErrCtx 
 static void close_packet_socket(int fd) {
   for (int i = 0; i < 16; i++)
     if (devsocks[i].refs > 0 && devsocks[i].fd == fd) {
-      if (--devsocks[i].refs == 0) close(fd);
+      if (--devsocks[i].refs == 0 && !devsocks[i].pre) close(fd);
       return;
     }
   close(fd);

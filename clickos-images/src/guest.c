@@ -366,6 +366,14 @@ int guest_main(void) {
     fprintf(stderr, "clickos: bad noxs page (magic 0x%08x version %u)\n", H->magic, H->version);
     return 2;
   }
+  {
+    ErrCtx derr = {0};
+    derr.quiet = true;
+    if (device_set_preopened(getenv("NOXS_DEV_FDS"), &derr) < 0) {
+      fprintf(stderr, "clickos: %s\n", derr.first.s ? derr.first.s : "bad NOXS_DEV_FDS");
+      return 2;
+    }
+  }
   H->guest_pid = getpid();
   set_state(NOXS_STATE_PREPARED);
   ack();

@@ -117,12 +117,12 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
       master = -1; /* unattached: out of its spare cross-connect bridge */
     }
     if (!((s->guest_ready >> idx) & 1) || memcmp(m, s->mac[idx], 6) != 0) {
-      if (!s->guest_nl && !(s->guest_nl = nx_nl_open_in(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+      if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
       if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
     }
     names[n] = host; ups[n] = 1; masters[n] = master; n++;
     if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
-    goto page;
+    goto sync;
   }
   if (bridge && *bridge) {
     master = nx_ifindex(bridge);
@@ -137,10 +137,19 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
     if (master < 0) return nx_wrap(err, "port `%s`", name);
     if (nx_nl_link_set(NULL, xconnect, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s`", name);
   }
-  if (!s->guest_nl && !(s->guest_nl = nx_nl_open_in(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+  if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
   if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
   if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
-page:;
+sync:;
+  /* Bringing the host end up turned both ends' carrier on; until the kernel's link-watch
+   * has run for them the guest end has no qdisc (drops) and the bridge keeps the host end
+   * disabled. Run it now rather than wait behind the node's backlog (nx_nl_links_sync). */
+  {
+    const char *hs[1] = {host}, *gs[1] = {guest};
+    if (nx_nl_links_sync(NULL, 1, hs, err) < 0) return nx_wrap(err, "port `%s` host end", name);
+    if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+    if (nx_nl_links_sync(s->guest_nl, 1, gs, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
+  }
   struct noxs_dev *d = &s->hdr->devs[idx];
   memset(d, 0, sizeof *d);
   d->type = NOXS_DEV_NET;

@@ -11,6 +11,8 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <time.h>
@@ -115,6 +117,25 @@ void *nx_nl_open_in(int pidfd, noxs_error_t *err) {
   return nl;
 }
 
+/* netlink socket in the netns of a guest's ports. A parked guest (shell.c) lives in the
+ * park netns, so setns(pidfd) would land there: the ports' netns is found through the
+ * guest's port socket instead (fd 7, taken with pidfd_getfd; SIOCGSKNS gives its netns). */
+void *nx_nl_open_ports(int pidfd, noxs_error_t *err) {
+  int sfd = (int) syscall(SYS_pidfd_getfd, pidfd, 7, 0);
+  int nsfd = sfd >= 0 ? ioctl(sfd, SIOCGSKNS) : -1;
+  if (sfd >= 0) close(sfd);
+  if (nsfd < 0) return nx_nl_open_in(pidfd, err); /* not parked: its own netns */
+  if (setns(nsfd, CLONE_NEWNET) < 0) {
+    nx_fail(err, errno, "setns into the guest's port netns");
+    close(nsfd);
+    return NULL;
+  }
+  close(nsfd);
+  struct mnl_socket *nl = nl_open(err);
+  if (setns(nx_host.host_netns_fd, CLONE_NEWNET) < 0) abort(); /* as in nx_nl_open_in */
+  return nl;
+}
+
 /* IPv6 address generation off on a link that is still down: when it comes up it gets
  * no link-local address, so it sends no DAD / router solicitation that a shared bridge
  * would flood to every guest on it (a per-boot cost growing with the node's size).
@@ -215,6 +236,58 @@ int nx_nl_links_set(int n, const char *const names[], const int ups[], const int
     }
   }
   if (failed) return nx_fail(err, failed, "set link `%s`", names[bad]);
+  return 0;
+}
+
+/* Link-watch sync. A carrier change (veth peer up, new veth) is applied by the kernel's
+ * link-watch work: the qdisc is activated, the operstate set and bridges told
+ * (NETDEV_CHANGE) only then. That work takes 100 devices a second from one global FIFO
+ * unless an "urgent" run happens to catch them, so behind a backlog (a node preparing
+ * thousands of shells queues ~5 devices each) a booted guest's ports stayed without
+ * qdisc and its bridge ports disabled for minutes: the guest RUNNING, no packet passing.
+ * RTM_GETLINK of a device makes the kernel run that device's pending link-watch event
+ * at once (rtnl_getlink -> linkwatch_sync_dev), so every link this library changes is
+ * synced before the call returns and none waits in the backlog. n requests in one send. */
+int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  char rbuf[32768];
+  if (n <= 0) return 0;
+  if (n > 16) return nx_fail(err, EINVAL, "links sync: %d requests (max 16)", n);
+  struct mnl_socket *nl = guest_sock ? guest_sock : host_nl(err);
+  if (!nl) return -1;
+  size_t len = 0;
+  unsigned first = tl_seq + 1;
+  for (int i = 0; i < n; i++) {
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + len);
+    nlh->nlmsg_type = RTM_GETLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = ++tl_seq;
+    struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+    ifm->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, names[i]);
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+    len += NLMSG_ALIGN(nlh->nlmsg_len);
+  }
+  if (mnl_socket_sendto(nl, buf, len) < 0) return nx_fail(err, errno, "netlink send");
+  int acked = 0, failed = 0, bad = -1;
+  while (acked < n) {
+    ssize_t r = mnl_socket_recvfrom(nl, rbuf, sizeof rbuf);
+    if (r < 0) return nx_fail(err, errno, "netlink recv");
+    int rem = (int) r;
+    for (struct nlmsghdr *h = (struct nlmsghdr *) rbuf; mnl_nlmsg_ok(h, rem);
+         h = mnl_nlmsg_next(h, &rem)) {
+      /* the RTM_NEWLINK answers are not needed: only the acks (or errors) are counted */
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + (unsigned) n)
+        continue;
+      const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+      acked++;
+      if (e->error != 0 && !failed) {
+        failed = -e->error;
+        bad = (int) (h->nlmsg_seq - first);
+      }
+    }
+  }
+  if (failed) return nx_fail(err, failed, "sync link `%s`", names[bad]);
   return 0;
 }
 

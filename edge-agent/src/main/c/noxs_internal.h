@@ -44,6 +44,7 @@ struct nx_host {
   int keep_stderr;
   char root_dir[256];       /* guests' root: holds only "clickos"                 */
   int host_netns_fd;        /* to come back after setns into a guest netns       */
+  int park_netns_fd;        /* where guest processes live (-1: each in its own)  */
   int cap_last;
 };
 extern struct nx_host nx_host;
@@ -70,6 +71,8 @@ int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *ma
                    int master, noxs_error_t *err);
 /* a netlink socket that lives in the netns of pidfd (kept per shell: no setns at boot) */
 void *nx_nl_open_in(int pidfd, noxs_error_t *err);
+/* the same for the netns of a guest's ports, also once the guest has parked (netlink.c) */
+void *nx_nl_open_ports(int pidfd, noxs_error_t *err);
 void nx_nl_close(void *nl);
 int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err);
@@ -80,6 +83,9 @@ int nx_nl_bridge_create_down(const char *name, noxs_error_t *err);
 int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
                     noxs_error_t *err);
 /* delete by name; a missing link is not an error (returns 0) */
+/* RTM_GETLINK of n links (guest_sock or the host netns) in one send: runs their pending
+ * link-watch events now (see netlink.c) */
+int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_error_t *err);
 int nx_nl_link_del(const char *name, noxs_error_t *err);
 int nx_ifindex(const char *name);
 int nx_tx_csum_off(const char *name, noxs_error_t *err);

@@ -15,7 +15,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
@@ -31,7 +36,7 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
-struct nx_host nx_host = {.host_netns_fd = -1};
+struct nx_host nx_host = {.host_netns_fd = -1, .park_netns_fd = -1};
 
 int nx_slot_valid(const char *slot) {
   size_t n = slot ? strlen(slot) : 0;
@@ -132,6 +137,20 @@ int noxs_host_init(const char *runtime_path, const char *root_dir, uint32_t flag
     nx_host.host_netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (nx_host.host_netns_fd < 0) return nx_fail(err, errno, "open host netns");
   }
+  /* The park netns: an empty network namespace (no interfaces, lo down) where every guest
+   * process lives once it has opened its ports. A guest's ports stay in a netns of their
+   * own, held by its packet sockets (see child_main). Why not leave the process there: a
+   * process per network namespace costs the host per namespace - on this build host the
+   * machine's init walks every process's netns, and at 5000 guests it took a core and made
+   * every rtnetlink change 2.6x slower (docs/firewall.md). With a user namespace per guest
+   * the guest may not enter a netns of the host's user namespace: no park then. */
+  if (nx_host.park_netns_fd < 0 && !nx_host.userns && !(flags & NOXS_HOST_NO_PARK)) {
+    if (unshare(CLONE_NEWNET) < 0) return nx_fail(err, errno, "create the park netns");
+    nx_host.park_netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int e = errno;
+    if (setns(nx_host.host_netns_fd, CLONE_NEWNET) < 0) abort(); /* thread unusable otherwise */
+    if (nx_host.park_netns_fd < 0) return nx_fail(err, e, "open the park netns");
+  }
   /* 8000 guests x (pidfd, page, kick, ack) exceed the usual 20000 fds */
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 262144) {
@@ -197,6 +216,8 @@ struct child_args {
   int keep_stderr;
   int cap_last;
   int userns;
+  int nports;   /* ports eth0..: packet sockets opened in the guest's netns before it parks */
+  int park_fd;  /* -1: stay in the guest's own netns */
 };
 
 static void child_fail(struct child_args *a, int step) {
@@ -213,6 +234,27 @@ static int child_main(void *arg) {
     if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_fail(a, 1);
     if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_fail(a, 1);
   }
+  /* Open the ports while still in the guest's own netns (the agent created eth0.. there
+   * before releasing us), then move to the park netns: the sockets keep the port netns
+   * alive and work from anywhere; the guest itself sees no interface at all. Protocol 0
+   * until the runtime binds for receive (see clickos el_device.c). */
+  int devfd[NOXS_MAX_DEVS];
+  for (int i = 0; i < a->nports; i++) {
+    devfd[i] = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
+    if (devfd[i] < 0) child_fail(a, 19);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "eth", 3);
+    if (i >= 10) ifr.ifr_name[3] = (char) ('0' + i / 10), ifr.ifr_name[4] = (char) ('0' + i % 10);
+    else ifr.ifr_name[3] = (char) ('0' + i);
+    if (ioctl(devfd[i], SIOCGIFINDEX, &ifr) < 0) child_fail(a, 20);
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifr.ifr_ifindex;
+    if (bind(devfd[i], (struct sockaddr *) &sll, sizeof sll) < 0) child_fail(a, 21);
+  }
+  if (a->park_fd >= 0 && setns(a->park_fd, CLONE_NEWNET) < 0) child_fail(a, 22);
   if (sethostname(a->slot, strlen(a->slot)) < 0) child_fail(a, 2);
   /* empty read-only root: bind the shared root dir (holds only clickos), pivot */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail(a, 3);
@@ -223,8 +265,15 @@ static int child_main(void *arg) {
   if (chdir("/") < 0) child_fail(a, 8);
   if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
     child_fail(a, 9);
-  /* fds: 0,1 (and 2 unless kept) -> /dev/null, page 3, kick 4, ack 5, exec pipe 6 */
+  /* fds: 0,1 (and 2 unless kept) -> /dev/null, page 3, kick 4, ack 5, exec pipe 6,
+   * port sockets 7.. */
   int hi = 100;
+  for (int i = 0; i < a->nports; i++) {
+    int h = fcntl(devfd[i], F_DUPFD, hi);
+    if (h < 0) child_fail(a, 10);
+    close(devfd[i]);
+    devfd[i] = h;
+  }
   int p = fcntl(a->page_fd, F_DUPFD, hi), k = fcntl(a->kick_fd, F_DUPFD, hi),
       ak = fcntl(a->ack_fd, F_DUPFD, hi), ew = fcntl(a->exec_wr, F_DUPFD_CLOEXEC, hi),
       dn = fcntl(a->devnull, F_DUPFD, hi);
@@ -234,7 +283,9 @@ static int child_main(void *arg) {
   if (dup2(p, 3) < 0 || dup2(k, 4) < 0 || dup2(ak, 5) < 0) child_fail(a, 11);
   if (dup3(ew, 6, O_CLOEXEC) < 0) child_fail(a, 11);
   a->exec_wr = 6;
-  if (syscall(SYS_close_range, 7, ~0U, 0) < 0) child_fail(a, 12);
+  for (int i = 0; i < a->nports; i++)
+    if (dup2(devfd[i], 7 + i) < 0) child_fail(a, 11);
+  if (syscall(SYS_close_range, 7 + a->nports, ~0U, 0) < 0) child_fail(a, 12);
   /* capabilities: keep only CAP_NET_RAW (AF_PACKET on its own ports) */
   if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
                                    SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED) < 0)
@@ -250,7 +301,24 @@ static int child_main(void *arg) {
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) < 0) child_fail(a, 16);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(a, 17);
   static char *const argv[] = {"clickos", "--guest", NULL};
-  static char *const envp[] = {"NOXS_PAGE_FD=3", "NOXS_KICK_FD=4", "NOXS_ACK_FD=5", "PATH=/", NULL};
+  /* NOXS_DEV_FDS=eth0:7,eth1:8,... (built by hand: no stdio before exec) */
+  char devs[16 + NOXS_MAX_DEVS * 12];
+  size_t dl = 0;
+  memcpy(devs, "NOXS_DEV_FDS=", 13);
+  dl = 13;
+  for (int i = 0; i < a->nports; i++) {
+    int fd = 7 + i;
+    if (i) devs[dl++] = ',';
+    memcpy(devs + dl, "eth", 3);
+    dl += 3;
+    if (i >= 10) devs[dl++] = (char) ('0' + i / 10);
+    devs[dl++] = (char) ('0' + i % 10);
+    devs[dl++] = ':';
+    if (fd >= 10) devs[dl++] = (char) ('0' + fd / 10);
+    devs[dl++] = (char) ('0' + fd % 10);
+  }
+  devs[dl] = 0;
+  char *envp[] = {"NOXS_PAGE_FD=3", "NOXS_KICK_FD=4", "NOXS_ACK_FD=5", "PATH=/", devs, NULL};
   syscall(SYS_execve, "/clickos", argv, envp);
   child_fail(a, 18);
   return 127;
@@ -261,8 +329,9 @@ static const char *child_step_name(int step) {
                                 "chdir root", "pivot_root", "detach old root", "chdir /",
                                 "remount root read-only", "dup fds", "place fds", "close_range",
                                 "securebits", "drop bounding caps", "capset", "ambient cap",
-                                "no_new_privs", "execve /clickos"};
-  return step >= 0 && step <= 18 ? names[step] : "?";
+                                "no_new_privs", "execve /clickos", "port packet socket",
+                                "port ifindex", "port bind", "enter the park netns"};
+  return step >= 0 && step <= 22 ? names[step] : "?";
 }
 
 static int write_id_maps(pid_t pid, noxs_error_t *err) {
@@ -359,7 +428,8 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
   struct child_args a = {.sync_rd = sync_pipe[0], .exec_wr = exec_pipe[1], .page_fd = s->page_fd,
                          .kick_fd = s->kick_fd, .ack_fd = s->ack_fd, .devnull = devnull,
                          .root = nx_host.root_dir, .slot = s->slot, .keep_stderr = nx_host.keep_stderr,
-                         .cap_last = nx_host.cap_last, .userns = nx_host.userns};
+                         .cap_last = nx_host.cap_last, .userns = nx_host.userns,
+                         .nports = nports, .park_fd = nx_host.userns ? -1 : nx_host.park_netns_fd};
   int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS |
               CLONE_NEWIPC | (nx_host.userns ? CLONE_NEWUSER : 0) | SIGCHLD;
   int pidfd = -1;
@@ -421,6 +491,29 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     if (host_ipv6_off(br, err) < 0) goto kill;
     if (nx_nl_link_set(NULL, host, 0, NULL, bi, err) < 0) goto kill;
     if (nx_nl_link_set(NULL, br, 1, NULL, 0, err) < 0) goto kill;
+  }
+  /* every link made above has a pending link-watch event; run them now instead of
+   * leaving ~5 devices per shell in the kernel's global backlog (see nx_nl_links_sync) */
+  {
+    char hn[2 * NOXS_MAX_DEVS][16], gn[NOXS_MAX_DEVS][16];
+    const char *hp[2 * NOXS_MAX_DEVS], *gp[NOXS_MAX_DEVS];
+    int nh = 0;
+    for (int i = 0; i < nports; i++) {
+      nx_host_ifname(hn[nh], slot, i);
+      hp[nh] = hn[nh];
+      nh++;
+      if (s->xbr & (1u << i)) {
+        nx_xbr_ifname(hn[nh], slot, i);
+        hp[nh] = hn[nh];
+        nh++;
+      }
+      snprintf(gn[i], sizeof gn[i], "eth%d", i);
+      gp[i] = gn[i];
+    }
+    for (int off = 0; off < nh; off += 16)
+      if (nx_nl_links_sync(NULL, nh - off < 16 ? nh - off : 16, hp + off, err) < 0) goto kill;
+    for (int off = 0; off < nports; off += 16)
+      if (nx_nl_links_sync(s->guest_nl, nports - off < 16 ? nports - off : 16, gp + off, err) < 0) goto kill;
   }
   if (write(sync_pipe[1], "g", 1) != 1) { nx_fail(err, errno, "release child"); goto kill; }
   int msg[2];

@@ -41,6 +41,7 @@ typedef struct noxs_shell noxs_shell_t;
 #define NOXS_HOST_USERNS   0x1u   /* use a user namespace per guest if the host allows */
 #define NOXS_HOST_STDERR   0x2u   /* guests inherit the agent's stderr (debugging)     */
 #define NOXS_HOST_CGROUP_V2 0x4u  /* force cgroup v2 even if v1 controllers are mounted */
+#define NOXS_HOST_NO_PARK  0x8u   /* keep each guest process in its ports' netns (no park netns) */
 
 /*
  * Once per process: copies the runtime binary into root_dir (the guests' empty

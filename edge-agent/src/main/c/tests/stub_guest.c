@@ -45,10 +45,21 @@ static int open_ports(void) {
   for (unsigned i = 0; i < h->ndev && i < 2; i++) {
     /* protocol 0 at socket(): no hook is registered until bind, so bind does not
      * have to unregister one (that costs a synchronize_net(), an RCU grace period) */
-    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s < 0) return -1;
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = (int) if_nametoindex(h->devs[i].ifname)};
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+    /* the agent's sockets (NOXS_DEV_FDS=eth0:7,...): ethN is fd 7+N, already bound to it */
+    int s = -1;
+    const char *devs = getenv("NOXS_DEV_FDS");
+    int port = atoi(h->devs[i].ifname + 3);
+    if (devs && strstr(devs, h->devs[i].ifname)) {
+      s = 7 + port;
+      socklen_t sl = sizeof sll;
+      if (getsockname(s, (struct sockaddr *) &sll, &sl) < 0) return -1;
+      sll.sll_protocol = htons(ETH_P_ALL);
+    } else {
+      s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (s < 0) return -1;
+      sll.sll_ifindex = (int) if_nametoindex(h->devs[i].ifname);
+    }
     if (!sll.sll_ifindex || bind(s, (struct sockaddr *) &sll, sizeof sll) < 0) return -1;
     sock[i] = s;
   }

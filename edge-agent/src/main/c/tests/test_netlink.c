@@ -44,7 +44,36 @@ TEST(veth_bridge_master_delete) {
   return 0;
 }
 
+/* After nx_nl_links_sync the kernel's link-watch work has run for the named links: both
+ * ends of a veth just brought up report operstate up and the bridge port forwards. */
+TEST(links_sync_runs_link_watch) {
+  if (getuid() != 0) SKIP("needs root");
+  noxs_error_t e;
+  CHECK_OK(init_host(&e), &e);
+  CHECK_OK(nx_nl_veth_create("mftnl1h0", "mftnl1p0", getpid(), &e), &e);
+  int br = nx_nl_bridge_create("mbtnl1x0", &e);
+  CHECK_OK(br, &e);
+  const char *names[3] = {"mftnl1h0", "mftnl1p0", "mbtnl1x0"};
+  CHECK_OK(nx_nl_links_sync(NULL, 3, names, &e), &e); /* creation's carrier-off events */
+  CHECK_OK(nx_nl_link_set(NULL, "mftnl1p0", 1, NULL, 0, &e), &e);
+  const int ups[1] = {1}, masters[1] = {br};
+  CHECK_OK(nx_nl_links_set(1, names, ups, masters, &e), &e);
+  CHECK_OK(nx_nl_links_sync(NULL, 2, names, &e), &e);
+  char buf[64];
+  CHECK(read_sys("mftnl1h0", "operstate", buf, sizeof buf) > 0 && strncmp(buf, "up", 2) == 0);
+  CHECK(read_sys("mftnl1p0", "operstate", buf, sizeof buf) > 0 && strncmp(buf, "up", 2) == 0);
+  CHECK(read_sys("mftnl1h0", "brport/state", buf, sizeof buf) > 0 && atoi(buf) == 3); /* forwarding */
+  const char *bad[2] = {"mftnl1h0", "mfnosuch"};
+  CHECK(nx_nl_links_sync(NULL, 2, bad, &e) < 0 && e.status == ENODEV && strstr(e.msg, "mfnosuch"));
+  CHECK(nx_nl_links_sync(NULL, 17, bad, &e) < 0 && e.status == EINVAL);
+  CHECK_OK(nx_nl_link_del("mftnl1h0", &e), &e);
+  CHECK_OK(nx_nl_link_del("mbtnl1x0", &e), &e);
+  CHECK(nx_ifindex("mftnl1h0") == 0 && nx_ifindex("mbtnl1x0") == 0);
+  return 0;
+}
+
 int main(void) {
   RUN(veth_bridge_master_delete);
+  RUN(links_sync_runs_link_watch);
   HARNESS_END("test_netlink");
 }

@@ -103,6 +103,19 @@ TEST(lifecycle_forwarding_pause_checkpoint) {
   CHECK(s->hdr->generation == 7 && strcmp(s->hdr->guest_id, "g-1") == 0);
   CHECK(forwards("mftsh1h0", "mftsh1h1", 1) == 1);
   CHECK(forwards("mftsh1h1", "mftsh1h0", 2) == 1);
+  /* the guest process lives in the park netns (no interfaces), not in its ports' netns:
+   * it forwards through the packet sockets it was handed */
+  {
+    char p[64];
+    struct stat gs, ps;
+    snprintf(p, sizeof p, "/proc/%d/ns/net", (int) pid);
+    CHECK(stat(p, &gs) == 0);
+    CHECK(nx_host.park_netns_fd >= 0 && fstat(nx_host.park_netns_fd, &ps) == 0);
+    CHECK(gs.st_ino == ps.st_ino);
+    snprintf(p, sizeof p, "/proc/%d/net/dev", (int) pid);
+    char dev[2048];
+    CHECK(nx_read_file(p, dev, sizeof dev, &e) > 0 && !strstr(dev, "eth0"));
+  }
 
   CHECK_OK(noxs_guest_pause(s, &e), &e);
   CHECK(forwards("mftsh1h0", "mftsh1h1", 3) == 0);
