@@ -25,11 +25,11 @@ class ShellPoolTest {
     SandboxDriver d = new SandboxDriver(state, SandboxFixture.options(rt));
     ShellClass cls = SandboxFixture.spec("x", SandboxFixture.FORWARD, 32).shellClass();
     ShellPool pool = new ShellPool(d, Map.of(cls, 4), 2).start();
+    List<GuestInfo> booted = new ArrayList<>();
     try {
       assertThat(pool.awaitFull(30, TimeUnit.SECONDS)).isTrue();
       assertThat(pool.ready()).isEqualTo(4);
       assertThat(pool.target()).isEqualTo(4);
-      List<GuestInfo> booted = new ArrayList<>();
       // a burst larger than the pool: 4 pooled, then cold boots (not failures)
       for (int i = 0; i < 7; i++) {
         Optional<Shell> s = pool.take(cls);
@@ -43,10 +43,10 @@ class ShellPoolTest {
       assertThat(pool.describe().values().iterator().next()).contains("ready=4", "target=4");
       // a class without a bucket is simply a miss
       assertThat(pool.take(ShellClass.FIREWALL)).isEmpty();
-      for (GuestInfo g : booted) {
+    } finally {
+      for (GuestInfo g : booted) { // also when an assertion failed: no guest left behind
         d.destroy(g.guestId());
       }
-    } finally {
       pool.close();
       d.close();
     }
