@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -239,10 +240,26 @@ public class SubscriberBatchService {
 
   @Transactional
   public SubscriberBatch get(UUID id) {
-    return view(id, true);
+    return view(id, true, "all");
   }
 
-  private SubscriberBatch view(UUID id, boolean recordEnd) {
+  /**
+   * The batch; {@code items} is all, failed (rejected and failed items only) or none (counts
+   * only). Anything else is a 400 naming the parameter.
+   */
+  @Transactional
+  public SubscriberBatch get(UUID id, String items) {
+    if (!List.of("all", "failed", "none").contains(items)) {
+      String msg = "must be one of all, failed, none (was '" + items + "')";
+      throw new ApiProblem(HttpStatus.BAD_REQUEST, "bad-request", "Bad request", "items: " + msg,
+          List.of(ApiProblem.fieldError("items", msg)));
+    }
+    return view(id, true, items);
+  }
+
+  private SubscriberBatch view(UUID id, boolean recordEnd, String which) {
+    boolean listAll = which.equals("all");
+    boolean listFailed = listAll || which.equals("failed");
     List<Map<String, Object>> b = jdbc.queryForList("SELECT atomic, total, rejected, start_time, end_time"
         + " FROM subscriber_batch WHERE id = ?", id);
     if (b.isEmpty()) {
@@ -252,6 +269,9 @@ public class SubscriberBatchService {
     List<Rejected> rejected = MAPPER.readValue((String) m.get("rejected"), new TypeReference<List<Rejected>>() {});
     Map<Integer, SubscriberBatchItem> items = new TreeMap<>();
     for (Rejected r : rejected) {
+      if (!listFailed) {
+        break;
+      }
       SubscriberBatchItem it = new SubscriberBatchItem(r.index(), SubscriberBatchItem.ResultEnum.REJECTED);
       it.setId(r.id());
       it.setErrors(r.errors().stream().map(e -> new FieldError(e.get("field"), e.get("message"))).toList());
@@ -275,6 +295,9 @@ public class SubscriberBatchService {
         case RUNNING, NONE -> running++;
         case FAILED -> failed++;
         default -> pending++;
+      }
+      if (!listAll && !(listFailed && res == SubscriberBatchItem.ResultEnum.FAILED)) {
+        continue;
       }
       SubscriberBatchItem it = new SubscriberBatchItem(r.batchIndex(), res);
       it.setId(r.id());

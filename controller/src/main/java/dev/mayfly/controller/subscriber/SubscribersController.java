@@ -85,8 +85,8 @@ public class SubscribersController implements SubscribersApi, AopInfrastructureB
   }
 
   @Override
-  public ResponseEntity<SubscriberBatch> getSubscriberBatch(UUID batchId) {
-    return ResponseEntity.ok(batches.get(batchId));
+  public ResponseEntity<SubscriberBatch> getSubscriberBatch(UUID batchId, String items) {
+    return ResponseEntity.ok(batches.get(batchId, items == null ? "all" : items));
   }
 
   @Override

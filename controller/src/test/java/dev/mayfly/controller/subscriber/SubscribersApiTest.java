@@ -445,11 +445,22 @@ class SubscribersApiTest extends ApiTestBase {
     for (Command c : gateway.sentTo("edge-b")) {
       answer("edge-b", c, true);
     }
-    SubscriberBatch done = api.getSubscriberBatch(b.getId());
+    SubscriberBatch done = api.getSubscriberBatch(b.getId(), null);
     assertThat(done.getRunning()).isEqualTo(3);
     assertThat(done.getState()).isEqualTo(OperationState.FAILED); // final, with rejected items
     assertThat(done.getEndTime()).isNotNull();
     assertThat(done.getItems().get(0).getResult()).isEqualTo(SubscriberBatchItem.ResultEnum.RUNNING);
+    // the same counts without the items, or with the bad ones only
+    SubscriberBatch counts = api.getSubscriberBatch(b.getId(), "none");
+    assertThat(counts.getItems()).isEmpty();
+    assertThat(counts.getRunning()).isEqualTo(3);
+    assertThat(counts.getRejected()).isEqualTo(3);
+    assertThat(counts.getState()).isEqualTo(OperationState.FAILED);
+    assertThat(api.getSubscriberBatch(b.getId(), "failed").getItems()).extracting(SubscriberBatchItem::getIndex)
+        .containsExactly(1, 3, 4);
+    ApiException bad = fails(() -> api.getSubscriberBatch(b.getId(), "some"));
+    assertThat(bad.getCode()).isEqualTo(400);
+    assertThat(field(bad)).contains("\"field\":\"items\"");
   }
 
   @Test
@@ -477,7 +488,7 @@ class SubscribersApiTest extends ApiTestBase {
     for (Command cmd : gateway.sentTo("edge-b")) {
       answer("edge-b", cmd, true);
     }
-    assertThat(api.getSubscriberBatch(ok.getId()).getState()).isEqualTo(OperationState.SUCCEEDED);
+    assertThat(api.getSubscriberBatch(ok.getId(), null).getState()).isEqualTo(OperationState.SUCCEEDED);
   }
 
   @Test
@@ -493,7 +504,7 @@ class SubscribersApiTest extends ApiTestBase {
     HttpResponse<String> r = call("POST", "/subscriber-batches", "application/json", sb.append("]}").toString());
     assertThat(r.statusCode()).isEqualTo(422);
     assertThat(r.body()).contains("\"field\":\"items\"").contains("10000");
-    assertThat(fails(() -> api.getSubscriberBatch(java.util.UUID.randomUUID())).getCode()).isEqualTo(404);
+    assertThat(fails(() -> api.getSubscriberBatch(java.util.UUID.randomUUID(), null)).getCode()).isEqualTo(404);
     assertThat(count("subscriber")).isZero();
   }
 }
