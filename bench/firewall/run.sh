@@ -7,14 +7,12 @@
 # 3 s iperf3 (same metric names).
 #
 # --pool N: warm firewall shells per agent (MAYFLY_POOL_SIZE). Default: one for every guest
-# the run puts on a node (BULK/2 + UES/2 + 16), at most 1024: LightVM's split toolstack
-# prepares shells ahead and executes on demand, so a burst starts from prepared shells
-# instead of the refill rate of a 32-shell pool; fwbench.py waits for the pools to be full
-# before measuring and reports the wait (notes.pool_fill_wait_ms). Not more: a pool for all
-# 5 000 guests of a node (10 000 idle shells, 20 000 veths on the host) made everything on
-# this 2-core host slower (provision_to_forwarding p50 240 ms vs 30 ms, direct TCP 2.7 vs
-# 11.7 Gbit/s, 2026-11-27), and 1024 is one core bridge's worth of guests. About 0.5 MiB per
-# shell. --pool 32 gives the old setup.
+# the run puts on a node (BULK/2 + UES/2 + 16): LightVM's split toolstack prepares shells
+# ahead and executes on demand, so a burst starts from prepared shells instead of the refill
+# rate; fwbench.py waits for the pools to be full before measuring and reports the wait
+# (notes.pool_fill_wait_ms, ~70 s for 5066 per agent). About 0.5 MiB per shell. Until guests
+# parked outside their ports' netns (docs/sandbox.md) 10 000 idle shells slowed the whole
+# host and the default was capped at 1024. --pool 32 gives the old small-pool setup.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -41,7 +39,6 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 WORK="$(mktemp -d /tmp/mf-bench-fw.XXXXXX)"
 if [[ -z "$POOL" ]]; then
   POOL="${MAYFLY_LAB_POOL:-$((BULK / 2 + UES / 2 + 16))}"
-  ((POOL <= 1024)) || POOL=1024
 fi
 [[ "$POOL" =~ ^[0-9]+$ ]] || { echo "[bench firewall] --pool: not a number: $POOL" >&2; exit 2; }
 export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL="$POOL"
