@@ -193,10 +193,37 @@ int nx_nl_bridge_create_down(const char *name, noxs_error_t *err) {
   return bridge_create(name, 0, err);
 }
 
+/* sends n requests (sequence numbers first..first+n-1, NLM_F_ACK) in one sendmsg and reads
+ * until all n are acked; other answers (a GETLINK's RTM_NEWLINK) are skipped; the first
+ * error wins and names its link */
+static int send_batch(struct mnl_socket *nl, const char *buf, size_t len, unsigned first, int n,
+                      const char *const names[], const char *verb, noxs_error_t *err) {
+  char rbuf[32768];
+  if (mnl_socket_sendto(nl, buf, len) < 0) return nx_fail(err, errno, "netlink send");
+  int acked = 0, failed = 0, bad = -1;
+  while (acked < n) {
+    ssize_t r = mnl_socket_recvfrom(nl, rbuf, sizeof rbuf);
+    if (r < 0) return nx_fail(err, errno, "netlink recv");
+    int rem = (int) r;
+    for (struct nlmsghdr *h = (struct nlmsghdr *) rbuf; mnl_nlmsg_ok(h, rem);
+         h = mnl_nlmsg_next(h, &rem)) {
+      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + (unsigned) n)
+        continue;
+      const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+      acked++;
+      if (e->error != 0 && !failed) {
+        failed = -e->error;
+        bad = (int) (h->nlmsg_seq - first);
+      }
+    }
+  }
+  if (failed) return nx_fail(err, failed, "%s link `%s`", verb, names[bad]);
+  return 0;
+}
+
 int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
                     noxs_error_t *err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  char rbuf[8192];
   if (n <= 0) return 0;
   if (n > 16) return nx_fail(err, EINVAL, "links set: %d requests (max 16)", n);
   struct mnl_socket *nl = host_nl(err);
@@ -217,26 +244,7 @@ int nx_nl_links_set(int n, const char *const names[], const int ups[], const int
     if (masters[i] < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
   }
-  if (mnl_socket_sendto(nl, buf, len) < 0) return nx_fail(err, errno, "netlink send");
-  int acked = 0, failed = 0, bad = -1;
-  while (acked < n) {
-    ssize_t r = mnl_socket_recvfrom(nl, rbuf, sizeof rbuf);
-    if (r < 0) return nx_fail(err, errno, "netlink recv");
-    int rem = (int) r;
-    for (struct nlmsghdr *h = (struct nlmsghdr *) rbuf; mnl_nlmsg_ok(h, rem);
-         h = mnl_nlmsg_next(h, &rem)) {
-      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + (unsigned) n)
-        continue;
-      const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-      acked++;
-      if (e->error != 0 && !failed) {
-        failed = -e->error;
-        bad = (int) (h->nlmsg_seq - first);
-      }
-    }
-  }
-  if (failed) return nx_fail(err, failed, "set link `%s`", names[bad]);
-  return 0;
+  return send_batch(nl, buf, len, first, n, names, "set", err);
 }
 
 /* Link-watch sync. A carrier change (veth peer up, new veth) is applied by the kernel's
@@ -250,7 +258,6 @@ int nx_nl_links_set(int n, const char *const names[], const int ups[], const int
  * synced before the call returns and none waits in the backlog. n requests in one send. */
 int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_error_t *err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  char rbuf[32768];
   if (n <= 0) return 0;
   if (n > 16) return nx_fail(err, EINVAL, "links sync: %d requests (max 16)", n);
   struct mnl_socket *nl = guest_sock ? guest_sock : host_nl(err);
@@ -268,27 +275,7 @@ int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_er
     mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
   }
-  if (mnl_socket_sendto(nl, buf, len) < 0) return nx_fail(err, errno, "netlink send");
-  int acked = 0, failed = 0, bad = -1;
-  while (acked < n) {
-    ssize_t r = mnl_socket_recvfrom(nl, rbuf, sizeof rbuf);
-    if (r < 0) return nx_fail(err, errno, "netlink recv");
-    int rem = (int) r;
-    for (struct nlmsghdr *h = (struct nlmsghdr *) rbuf; mnl_nlmsg_ok(h, rem);
-         h = mnl_nlmsg_next(h, &rem)) {
-      /* the RTM_NEWLINK answers are not needed: only the acks (or errors) are counted */
-      if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq >= first + (unsigned) n)
-        continue;
-      const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-      acked++;
-      if (e->error != 0 && !failed) {
-        failed = -e->error;
-        bad = (int) (h->nlmsg_seq - first);
-      }
-    }
-  }
-  if (failed) return nx_fail(err, failed, "sync link `%s`", names[bad]);
-  return 0;
+  return send_batch(nl, buf, len, first, n, names, "sync", err);
 }
 
 static int bridge_create(const char *name, int up, noxs_error_t *err) {
