@@ -720,6 +720,11 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
               g.guestId());
           resync.add(g.subscriberId());
         } else if (g.subscriberId() != null) {
+          Instant since = gw.connectedSince(g.node());
+          if (since != null && g.dispatchedAt() != null && !g.dispatchedAt().isBefore(since)
+              && g.dispatchedAt().isAfter(now.minus(cfg.resendAfterLive()))) {
+            continue; // sent over the live connection: the agent has it (see resendAfterLive)
+          }
           Wanted one = wanted(g.subscriberId());
           List<Wanted> ws = one == null ? List.of() : List.of(one);
           FirewallPolicy eff = ws.isEmpty() ? null : effective(ws.get(0));

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pidsMax guest pids limit
  * @param interval how often unanswered commands are looked at
  * @param resendAfter resend an unanswered command after this long
+ * @param resendAfterLive the same for a create sent over the node's current connection (TCP
+ *     delivered it; an unanswered one means the agent is busy, e.g. in a 10 000-firewall
+ *     bulk, and resending it every {@code resendAfter} only adds work)
  * @param chunk guests handled per provisioning transaction
  * @param maxRestarts a guest that crashes or stops on its own (desired RUNNING) is replaced by a
  *     new one at most this many times within {@code restartWindow}; then it stays FAILED
@@ -40,7 +43,8 @@ public record FirewallSettings(
     @DefaultValue("5") int maxRestarts,
     @DefaultValue("1s") Duration restartBackoff,
     @DefaultValue("30s") Duration restartBackoffMax,
-    @DefaultValue("10m") Duration restartWindow) {
+    @DefaultValue("10m") Duration restartWindow,
+    @DefaultValue("2m") Duration resendAfterLive) {
 
   /** How long the n-th restart (1-based) within the window waits. */
   public Duration backoff(int n) {

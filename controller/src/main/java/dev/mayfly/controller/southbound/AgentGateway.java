@@ -31,4 +31,13 @@ public interface AgentGateway {
 
   /** Names of the nodes with a live, registered connection. */
   Set<String> connectedNodes();
+
+  /**
+   * When the node's current connection registered, or null if it is not connected or this
+   * gateway does not know. A command sent after that instant went over the live connection:
+   * TCP does not lose it, so an unanswered one means a busy agent, not a lost command.
+   */
+  default java.time.Instant connectedSince(String nodeName) {
+    return null;
+  }
 }

@@ -38,6 +38,8 @@ public class SouthboundServer implements AgentGateway, SmartLifecycle {
   private final BootstrapToken token;
   private final SouthboundListener listener;
   private final Map<String, Channel> nodes = new ConcurrentHashMap<>();
+  /** When each channel registered its node (see {@link #connectedSince}). */
+  private final java.util.Map<Channel, java.time.Instant> since = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile EventLoopGroup boss;
   private volatile EventLoopGroup workers;
   private volatile Channel serverChannel;
@@ -163,6 +165,7 @@ public class SouthboundServer implements AgentGateway, SmartLifecycle {
 
   /** Binds a registered node to its channel; a previous connection of that node is closed. */
   void bind(String node, Channel ch) {
+    since.put(ch, java.time.Instant.now());
     Channel old = nodes.put(node, ch);
     if (old != null && old != ch) {
       log.info("agent '{}' connected again from {}; closing its previous connection {}", node,
@@ -173,7 +176,14 @@ public class SouthboundServer implements AgentGateway, SmartLifecycle {
 
   /** Removes the binding if it is still {@code ch}; true if it was (the node is now gone). */
   boolean unbind(String node, Channel ch) {
+    since.remove(ch);
     return nodes.remove(node, ch);
+  }
+
+  @Override
+  public java.time.Instant connectedSince(String nodeName) {
+    Channel ch = nodes.get(nodeName);
+    return ch == null || !ch.isActive() ? null : since.get(ch);
   }
 
   // ---- AgentGateway ----------------------------------------------------------------------

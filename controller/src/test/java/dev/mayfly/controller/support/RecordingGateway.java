@@ -15,17 +15,26 @@ public class RecordingGateway implements AgentGateway {
 
   private final Set<String> connected = ConcurrentHashMap.newKeySet();
   private final List<Sent> sent = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, java.time.Instant> since = new ConcurrentHashMap<>();
 
   public void connect(String node) {
     connected.add(node);
   }
 
+  /** Connected, with its current connection registered at {@code at} (see connectedSince). */
+  public void connect(String node, java.time.Instant at) {
+    since.put(node, at);
+    connected.add(node);
+  }
+
   public void disconnect(String node) {
     connected.remove(node);
+    since.remove(node);
   }
 
   public void reset() {
     connected.clear();
+    since.clear();
     sent.clear();
   }
 
@@ -54,5 +63,10 @@ public class RecordingGateway implements AgentGateway {
   @Override
   public Set<String> connectedNodes() {
     return Set.copyOf(connected);
+  }
+
+  @Override
+  public java.time.Instant connectedSince(String nodeName) {
+    return connected.contains(nodeName) ? since.get(nodeName) : null;
   }
 }
