@@ -2,48 +2,22 @@ package dev.mayfly.controller.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mayfly.client.api.SubscribersApi;
 import dev.mayfly.client.model.SubscriberCreate;
-import dev.mayfly.controller.support.ApiTestBase;
 import dev.mayfly.southbound.v1.Command;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The resend pass and the node's connection: an unanswered create sent over the current
  * connection waits {@code resend-after-live} (TCP delivered it; the agent is busy), one sent
  * before the node connected again is resent after {@code resend-after}.
  */
-class FirewallResendTest extends ApiTestBase {
+class FirewallResendTest extends FirewallTestBase {
 
   static final String SUB = "001010000000007";
-
-  @Autowired
-  FirewallProvisioner provisioner;
-  @Autowired
-  FirewallSettings settings;
-
-  SubscribersApi api;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-    api = new SubscribersApi(client);
-    registerNode("edge-a");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-    assertThat(provisioner.awaitIdle(10_000)).isTrue();
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-  }
 
   List<Command> creates() throws Exception {
     assertThat(provisioner.awaitIdle(10_000)).isTrue();

@@ -2,53 +2,27 @@ package dev.mayfly.controller.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mayfly.client.api.SubscribersApi;
 import dev.mayfly.client.model.FirewallAction;
 import dev.mayfly.client.model.FirewallPolicy;
 import dev.mayfly.client.model.FirewallRule;
 import dev.mayfly.client.model.FirewallState;
 import dev.mayfly.client.model.FirewallStatus;
 import dev.mayfly.client.model.SubscriberCreate;
-import dev.mayfly.controller.support.ApiTestBase;
 import dev.mayfly.southbound.v1.Command;
 import dev.mayfly.southbound.v1.CommandResult;
 import dev.mayfly.southbound.v1.GuestEvent;
 import dev.mayfly.southbound.v1.GuestState;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Automatic restart of a firewall guest that crashed or stopped on its own: the recording
  * gateway stands in for the agent, crashes are reported as the agent reports them (GuestEvent).
  */
-class FirewallRestartTest extends ApiTestBase {
+class FirewallRestartTest extends FirewallTestBase {
 
   static final String SUB = "001010000000001";
-
-  @Autowired
-  FirewallProvisioner provisioner;
-  @Autowired
-  FirewallSettings settings;
-
-  SubscribersApi api;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-    api = new SubscribersApi(client);
-    registerNode("edge-a");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-    assertThat(provisioner.awaitIdle(10_000)).isTrue();
-    jdbc.execute("TRUNCATE subscriber, subscriber_batch, firewall_guest");
-  }
 
   static FirewallPolicy policy() {
     return new FirewallPolicy().rules(new ArrayList<>(List.of(new FirewallRule().action(FirewallAction.ALLOW)
