@@ -14,10 +14,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WORK="$(mktemp -d /tmp/mf-fwtest.XXXXXX)"
 export MAYFLY_HOME="$WORK" MAYFLY_LAB_DIR="$WORK/lab" MAYFLY_LAB_POOL=4 MAYFLY_LAB_SLOTS=64
 CPID=""
-LAB_OURS=0
 cleanup() {
   trap - EXIT INT TERM
-  ((LAB_OURS)) && { bash "$LAB" down >/dev/null 2>&1 || true; }
+  bash "$LAB" down >/dev/null 2>&1 || true
   if [[ -n "$CPID" ]] && kill -0 "$CPID" 2>/dev/null; then
     kill -TERM "$CPID" 2>/dev/null
     for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
@@ -33,69 +32,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-HP="$(free_port)"
-SP="$(free_port)"
-PW="fwtest-$RANDOM$RANDOM"
-API="http://127.0.0.1:$HP/api/v1"
-SUB=001010000000001
+start_controller_and_lab fwtest ""
 SUB2=001010000000002
 
-mkdir -p "$WORK/log"
-say "starting controller (http :$HP, southbound :$SP)"
-cp "$CONTROLLER_JAR" "$WORK/controller.jar" # a rebuild of target/ must not pull it away under us
-java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
-  --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
-  >"$WORK/log/controller.log" 2>&1 9>&- &
-CPID=$!
-for _ in $(seq 1 600); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null && break
-  kill -0 "$CPID" 2>/dev/null || break
-  sleep 0.5
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$HP/actuator/health" 2>/dev/null || {
-  tail -30 "$WORK/log/controller.log" >&2; bad "controller healthy"; finish; exit 1; }
-ok "controller healthy"
-
-LAB_RC=0
-bash "$LAB" up --ues 2 --southbound-port "$SP" || LAB_RC=$?
-((LAB_RC == 3)) || LAB_OURS=1 # 3: somebody else's lab appeared meanwhile: leave it alone
-if ((LAB_RC != 0)); then
-  bad "lab up"; finish; exit 1
-fi
-ok "lab up: two edge agents READY"
-
-api() { # METHOD PATH [BODY] -> $BODY, $STATUS (no subshell, so both survive)
-  local out
-  out="$(curl -sS -u "admin:$PW" -H 'Content-Type: application/json' -X "$1" -w '\n%{http_code}' \
-    "$API$2" ${3:+-d "$3"})"
-  STATUS="${out##*$'\n'}"
-  BODY="${out%$'\n'*}"
-}
-field() { jq -r "$1" <<<"$BODY"; }
 tcp_open() { # UE port -> 0 when a TCP connection to the server opens within 0.3 s
   ue "$1" timeout 0.3 bash -c "exec 3<>/dev/tcp/10.77.0.1/$2" 2>/dev/null
 }
-ue() { local n="$1"; shift; ip netns exec "mf-$n" "$@"; }
-http_once() { [[ "$(ue "$1" curl -s -m 2 -o /dev/null -w '%{http_code}' http://10.77.0.1:8080/ 2>/dev/null)" == 200 ]]; }
-http_ok() { # allowed traffic: up to 3 tries (python's http.server is slow on a loaded host)
-  local i
-  for i in 1 2 3; do http_once "$1" && return 0; done
-  return 1
-}
 echo_ok() { [[ "$(echo "ping-$RANDOM" | ue "$1" nc -w 1 -q 1 10.77.0.1 7777 2>/dev/null)" == ping-* ]]; }
 icmp_ok() { ue "$1" ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1; }
-wait_running() { # subscriber generation -> 0 when the firewall runs that generation
-  local i
-  for i in $(seq 1 300); do
-    api GET "/subscribers/$1/policy"
-    [[ "$(field .firewall.state)" == RUNNING && "$(field .firewall.appliedGeneration)" -ge "$2" ]] && return 0
-    [[ "$(field .firewall.state)" == FAILED ]] && { say "firewall FAILED: $BODY"; return 1; }
-    sleep 0.1
-  done
-  say "not RUNNING: $BODY"
-  return 1
-}
 
 POLICY1='{"rules":[
   {"action":"ALLOW","direction":"OUTBOUND","protocol":"TCP","remoteCidr":"10.77.0.1/32","portFrom":8080,"description":"web"},
