@@ -238,11 +238,6 @@ public class SubscriberBatchService {
     return ns / 1_000_000;
   }
 
-  @Transactional
-  public SubscriberBatch get(UUID id) {
-    return view(id, true, "all");
-  }
-
   /**
    * The batch; {@code items} is all, failed (rejected and failed items only) or none (counts
    * only). Anything else is a 400 naming the parameter.

@@ -24,6 +24,13 @@ class FirewallResendTest extends FirewallTestBase {
     return gateway.sentTo("edge-a").stream().filter(Command::hasCreate).toList();
   }
 
+  /** A subscriber with a policy on edge-a: its create is sent once. */
+  void createWithPolicy() throws Exception {
+    api.createSubscriber(new SubscriberCreate().id(SUB).ueIp("10.77.1.7").edgeNode("edge-a").attachment("ue7")
+        .policy(FirewallRestartTest.policy()));
+    assertThat(creates()).hasSize(1);
+  }
+
   void dispatchedAgo(Duration ago) {
     jdbc.update("UPDATE firewall_guest SET dispatched_at = ?", Timestamp.from(Instant.now().minus(ago)));
   }
@@ -31,9 +38,7 @@ class FirewallResendTest extends FirewallTestBase {
   @Test
   void aCreateSentOverTheLiveConnectionIsResentOnlyAfterResendAfterLive() throws Exception {
     gateway.connect("edge-a", Instant.now().minus(Duration.ofHours(1)));
-    api.createSubscriber(new SubscriberCreate().id(SUB).ueIp("10.77.1.7").edgeNode("edge-a").attachment("ue7")
-        .policy(FirewallRestartTest.policy()));
-    assertThat(creates()).hasSize(1);
+    createWithPolicy();
     String guest = creates().get(0).getGuestId();
 
     // unanswered for longer than resend-after, on the connection it was sent over: not resent
@@ -52,9 +57,7 @@ class FirewallResendTest extends FirewallTestBase {
   @Test
   void aCreateSentBeforeTheNodeConnectedAgainIsResentAfterResendAfter() throws Exception {
     gateway.connect("edge-a", Instant.now().minus(Duration.ofHours(1)));
-    api.createSubscriber(new SubscriberCreate().id(SUB).ueIp("10.77.1.7").edgeNode("edge-a").attachment("ue7")
-        .policy(FirewallRestartTest.policy()));
-    assertThat(creates()).hasSize(1);
+    createWithPolicy();
     dispatchedAgo(settings.resendAfter().plusSeconds(5));
     gateway.connect("edge-a", Instant.now()); // a new connection since: the first may be lost
     assertThat(provisioner.awaitResendPass(10_000)).isTrue();
