@@ -131,8 +131,7 @@ public final class SandboxFixture {
       Snapshot now = Snapshot.take();
       for (String slot : slots) {
         for (String l : now.links()) {
-          if (l.equals("mf" + slot + "h0") || l.startsWith("mf" + slot + "h")
-              || l.startsWith("mb" + slot + "x")) {
+          if (l.startsWith("mf" + slot + "h")) {
             left.add("link " + l);
           }
         }
