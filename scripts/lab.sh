@@ -301,17 +301,6 @@ cmd_status() {
 # (POST /subscribers/{id}/handover {targetNode, attachment}); waits for the operation and prints
 # it. API: MAYFLY_API (default http://127.0.0.1:${MAYFLY_HTTP_PORT:-8080}/api/v1), password
 # MAYFLY_ADMIN_PASSWORD or $MAYFLY_HOME/admin-password.
-# re-creates the cross-connect of link with a guest's host end in mf-NODE (see cmd_handover)
-xconnect_again() {
-  local ns="mf-$1" link="$2" host="$3" f
-  ip netns exec "$ns" tc qdisc replace dev "$link" clsact || return 1
-  for f in "$link $host" "$host $link"; do
-    set -- $f
-    ip netns exec "$ns" tc filter replace dev "$1" ingress prio 1 handle 800::1 u32 match u32 0 0 \
-      action mirred egress redirect dev "$2" || return 1
-  done
-}
-
 cmd_handover() {
   need_root
   local ue="${1:-}" target="${2:-}"
@@ -331,16 +320,14 @@ cmd_handover() {
     'import json,sys; i=json.load(sys.stdin)["items"]; print(i[0]["id"] if i else "")')" \
     || die "handover: cannot list subscribers at $api"
   [[ -n "$sub" ]] || die "handover: no subscriber with UE IP $(ue_ip "$n")"
-  # the firewall guest's host end the link is cross-connected with on the source (a tc redirect
-  # each way): an interface that leaves a namespace loses its qdiscs and filters, so a link that
-  # comes back after a refused or failed handover is cross-connected again (the source guest
-  # still runs and serves it), with the filters libnoxs sets (prio 1, u32 800::1, mirred)
-  local xc
-  xc="$(ip netns exec "mf-$from" tc filter show dev "ue$n" ingress 2>/dev/null \
-    | sed -n 's/.*Redirect to device \([^)]*\)).*/\1/p' | head -1)"
+  # the bridge holding the link on the source (the firewall guest's cross-connect): an interface
+  # that leaves a namespace leaves its bridge, so a link that comes back after a refused or failed
+  # handover is put into it again (the source guest still runs and serves it)
+  local xbr
+  xbr="$(ip -n "mf-$from" -o link show "ue$n" 2>/dev/null | sed -n 's/.* master \([^ ]*\) .*/\1/p')"
   back() { # the link returns to the source, into its cross-connect again
     ip -n "mf-$target" link set "ue$n" netns "mf-$from" 2>/dev/null && ip -n "mf-$from" link set "ue$n" up \
-      && { [[ -z "$xc" || "$xc" == "*" ]] || xconnect_again "$from" "ue$n" "$xc"; }
+      && { [[ -z "$xbr" ]] || ip -n "mf-$from" link set "ue$n" master "$xbr"; }
   }
   if [[ "$from" != "$target" ]]; then # the radio side of the handover: the link moves
     ip -n "mf-$from" link set "ue$n" netns "mf-$target"

@@ -93,31 +93,57 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
   char host[16], guest[16];
   nx_host_ifname(host, s->slot, idx);
   snprintf(guest, sizeof guest, "eth%d", idx);
-  int master = 0, xc = 0;
+  int master = 0;
+  int have_xbr = !!(s->xbr & (1u << idx));
+  if (have_xbr || ((s->guest_ready >> idx) & 1)) {
+    /* prepared ahead: at most one host-side batch (and the guest end only for another MAC) */
+    const char *names[2];
+    int ups[2], masters[2], n = 0;
+    if (bridge && *bridge) {
+      master = nx_ifindex(bridge);
+      if (master <= 0) return nx_fail(err, ENODEV, "port `%s`: bridge `%s`", name, bridge);
+    } else if (xconnect && *xconnect) {
+      if (nx_ifindex(xconnect) <= 0) return nx_fail(err, ENODEV, "port `%s`: xconnect interface `%s`", name, xconnect);
+      if (have_xbr) {
+        master = s->xbr_index[idx];
+      } else {
+        char br[16];
+        nx_xbr_ifname(br, s->slot, idx);
+        master = nx_nl_bridge_create(br, err);
+        if (master < 0) return nx_wrap(err, "port `%s`", name);
+      }
+      names[n] = xconnect; ups[n] = 1; masters[n] = master; n++;
+    } else if (have_xbr) {
+      master = -1; /* unattached: out of its spare cross-connect bridge */
+    }
+    if (!((s->guest_ready >> idx) & 1) || memcmp(m, s->mac[idx], 6) != 0) {
+      if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+      if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
+    }
+    names[n] = host; ups[n] = 1; masters[n] = master; n++;
+    if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
+    goto sync;
+  }
   if (bridge && *bridge) {
     master = nx_ifindex(bridge);
     if (master <= 0) return nx_fail(err, ENODEV, "port `%s`: bridge `%s`", name, bridge);
   } else if (xconnect && *xconnect) {
-    xc = nx_ifindex(xconnect);
-    if (xc <= 0) return nx_fail(err, ENODEV, "port `%s`: xconnect interface `%s`", name, xconnect);
+    /* cross-connect: a two-port bridge holding the host end and the named interface */
+    int x = nx_ifindex(xconnect);
+    if (x <= 0) return nx_fail(err, ENODEV, "port `%s`: xconnect interface `%s`", name, xconnect);
+    char br[16];
+    nx_xbr_ifname(br, s->slot, idx);
+    master = nx_nl_bridge_create(br, err);
+    if (master < 0) return nx_wrap(err, "port `%s`", name);
+    if (nx_nl_link_set(NULL, xconnect, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s`", name);
   }
-  if (!((s->guest_ready >> idx) & 1) || memcmp(m, s->mac[idx], 6) != 0) {
-    /* prepared ahead with the default MAC: the guest end is touched only for another one */
-    if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
-    if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
-  }
-  if (xc > 0) {
-    int hi = s->host_index[idx] > 0 ? s->host_index[idx] : nx_ifindex(host);
-    if (hi <= 0) return nx_fail(err, ENODEV, "port `%s`: host end `%s`", name, host);
-    if (nx_nl_xconnect(xconnect, xc, host, hi, (s->xc >> idx) & 1, err) < 0) return nx_wrap(err, "port `%s`", name);
-    s->xc |= 1u << idx;
-  } else if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) {
-    return nx_wrap(err, "port `%s` host end", name);
-  }
+  if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
+  if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
+  if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
+sync:;
   /* Bringing the host end up turned both ends' carrier on; until the kernel's link-watch
-   * has run for them neither end has an active qdisc (a redirect or a bridge would drop
-   * into it) and a bridge keeps the host end disabled. Run it now rather than wait behind
-   * the node's backlog (nx_nl_links_sync). */
+   * has run for them the guest end has no qdisc (drops) and the bridge keeps the host end
+   * disabled. Run it now rather than wait behind the node's backlog (nx_nl_links_sync). */
   {
     const char *hs[1] = {host}, *gs[1] = {guest};
     if (nx_nl_links_sync(NULL, 1, hs, err) < 0) return nx_wrap(err, "port `%s` host end", name);

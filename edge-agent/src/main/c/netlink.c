@@ -1,6 +1,6 @@
 /* netlink.c - rtnetlink through libmnl: veth pairs, link up/down/MAC/master,
- * cross-connects (tc clsact + u32 + mirred). Every request names one interface (by
- * name or ifindex); nothing dumps or lists links. No `ip`, `tc` or `brctl` anywhere. */
+ * bridges. Every request names one interface (by name or ifindex); nothing
+ * dumps or lists links. No `ip`, `tc` or `brctl` anywhere. */
 #include "noxs_internal.h"
 #include <net/if.h>
 #include <fcntl.h>
@@ -8,11 +8,6 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
-#include <linux/pkt_cls.h>
-#include <linux/pkt_sched.h>
-#include <linux/tc_act/tc_mirred.h>
-#include <linux/if_ether.h>
-#include <arpa/inet.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -190,9 +185,17 @@ int nx_nl_link_set(void *guest_sock, const char *name, int up, const uint8_t *ma
   return 0;
 }
 
+static int bridge_create(const char *name, int up, noxs_error_t *err);
+int nx_nl_bridge_create(const char *name, noxs_error_t *err) {
+  return bridge_create(name, 1, err);
+}
+int nx_nl_bridge_create_down(const char *name, noxs_error_t *err) {
+  return bridge_create(name, 0, err);
+}
+
 /* sends n requests (sequence numbers first..first+n-1, NLM_F_ACK) in one sendmsg and reads
  * until all n are acked; other answers (a GETLINK's RTM_NEWLINK) are skipped; the first
- * error wins: "<verb> `<name>`", or the name alone as the whole message when verb is NULL */
+ * error wins and names its link */
 static int send_batch(struct mnl_socket *nl, const char *buf, size_t len, unsigned first, int n,
                       const char *const names[], const char *verb, noxs_error_t *err) {
   char rbuf[32768];
@@ -214,7 +217,7 @@ static int send_batch(struct mnl_socket *nl, const char *buf, size_t len, unsign
       }
     }
   }
-  if (failed) return verb ? nx_fail(err, failed, "%s `%s`", verb, names[bad]) : nx_fail(err, failed, "%s", names[bad]);
+  if (failed) return nx_fail(err, failed, "%s link `%s`", verb, names[bad]);
   return 0;
 }
 
@@ -241,7 +244,7 @@ int nx_nl_links_set(int n, const char *const names[], const int ups[], const int
     if (masters[i] < 0) mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
   }
-  return send_batch(nl, buf, len, first, n, names, "set link", err);
+  return send_batch(nl, buf, len, first, n, names, "set", err);
 }
 
 /* Link-watch sync. A carrier change (veth peer up, new veth) is applied by the kernel's
@@ -272,123 +275,28 @@ int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_er
     mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
     len += NLMSG_ALIGN(nlh->nlmsg_len);
   }
-  return send_batch(nl, buf, len, first, n, names, "sync link", err);
+  return send_batch(nl, buf, len, first, n, names, "sync", err);
 }
 
-/* Cross-connect without a bridge: tc's clsact hook on each side, a u32 filter matching every
- * frame (prio 1, handle 800::1) and a mirred action redirecting it to the egress of the
- * other side. A per-port bridge did the same at a higher price: creating one, enslaving
- * the attachment (br_add_if) and, at destroy, deleting it (an RCU barrier held under RTNL)
- * were a large part of a boot's and a destroy's netlink time. A redirect to a device that
- * is gone drops (mirred forgets the device when it unregisters): a destroyed guest's
- * attachment stays closed until the next guest's filter replaces it. */
-#define XC_PRIO 1
-#define XC_HANDLE 0x80000001u /* u32 800::1 */
-
-static struct nlmsghdr *put_tc(char *at, uint16_t type, int ifindex, uint32_t parent, uint32_t handle,
-                               uint32_t info) {
-  struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
-  nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
-  nlh->nlmsg_seq = ++tl_seq;
-  struct tcmsg *t = mnl_nlmsg_put_extra_header(nlh, sizeof *t);
-  t->tcm_family = AF_UNSPEC;
-  t->tcm_ifindex = ifindex;
-  t->tcm_parent = parent;
-  t->tcm_handle = handle;
-  t->tcm_info = info;
-  return nlh;
-}
-
-/* clsact on ifindex, created or kept as it is */
-static size_t put_clsact(char *at, int ifindex) {
-  struct nlmsghdr *nlh = put_tc(at, RTM_NEWQDISC, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0);
-  mnl_attr_put_strz(nlh, TCA_KIND, "clsact");
-  return NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-/* every frame arriving at from leaves through to */
-static size_t put_redirect(char *at, int from, int to) {
-  struct nlmsghdr *nlh = put_tc(at, RTM_NEWTFILTER, from, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-                                XC_HANDLE, TC_H_MAKE(XC_PRIO << 16, htons(ETH_P_ALL)));
-  mnl_attr_put_strz(nlh, TCA_KIND, "u32");
-  struct nlattr *opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-  struct {
-    struct tc_u32_sel sel;
-    struct tc_u32_key key; /* mask 0: matches everything */
-  } sel;
-  memset(&sel, 0, sizeof sel);
-  sel.sel.flags = TC_U32_TERMINAL;
-  sel.sel.nkeys = 1;
-  mnl_attr_put(nlh, TCA_U32_SEL, sizeof sel, &sel);
-  struct nlattr *acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
-  struct nlattr *act = mnl_attr_nest_start(nlh, 1);
-  mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
-  struct nlattr *aopt = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
-  struct tc_mirred m;
-  memset(&m, 0, sizeof m);
-  m.action = TC_ACT_STOLEN;
-  m.eaction = TCA_EGRESS_REDIR;
-  m.ifindex = (uint32_t) to;
-  mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof m, &m);
-  mnl_attr_nest_end(nlh, aopt);
-  mnl_attr_nest_end(nlh, act);
-  mnl_attr_nest_end(nlh, acts);
-  mnl_attr_nest_end(nlh, opt);
-  return NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-static size_t put_link_flags(char *at, int ifindex, unsigned flags, unsigned change) {
-  struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+static int bridge_create(const char *name, int up, noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  nlh->nlmsg_seq = ++tl_seq;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
   struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
   ifm->ifi_family = AF_UNSPEC;
-  ifm->ifi_index = ifindex;
-  ifm->ifi_change = change;
-  ifm->ifi_flags = flags;
-  return NLMSG_ALIGN(nlh->nlmsg_len);
-}
-
-int nx_nl_clsact(const char *name, int ifindex, noxs_error_t *err) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  struct mnl_socket *nl = host_nl(err);
-  if (!nl) return -1;
-  unsigned first = tl_seq + 1;
-  size_t len = put_clsact(buf, ifindex);
-  const char *names[1] = {name};
-  return send_batch(nl, buf, len, first, 1, names, "clsact on", err);
-}
-
-int nx_nl_xconnect(const char *att, int att_index, const char *host, int host_index, int host_clsact,
-                   noxs_error_t *err) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  struct mnl_socket *nl = host_nl(err);
-  if (!nl) return -1;
-  const char *names[6];
-  char what[6][64];
-  int n = 0;
-  size_t len = 0;
-  unsigned first = tl_seq + 1;
-  /* the attachment up and promiscuous: a NIC must hand over frames for any MAC, as a
-   * bridge port would (a no-op, and no notification, when it already is) */
-  len += put_link_flags(buf + len, att_index, IFF_UP | IFF_PROMISC, IFF_UP | IFF_PROMISC);
-  snprintf(what[n++], sizeof what[0], "cross-connect: up/promisc on `%.15s`", att);
-  len += put_clsact(buf + len, att_index);
-  snprintf(what[n++], sizeof what[0], "cross-connect: clsact on `%.15s`", att);
-  if (!host_clsact) {
-    len += put_clsact(buf + len, host_index);
-    snprintf(what[n++], sizeof what[0], "cross-connect: clsact on `%.15s`", host);
-  }
-  len += put_redirect(buf + len, att_index, host_index);
-  snprintf(what[n++], sizeof what[0], "cross-connect: redirect `%.15s` -> `%.15s`", att, host);
-  len += put_redirect(buf + len, host_index, att_index);
-  snprintf(what[n++], sizeof what[0], "cross-connect: redirect `%.15s` -> `%.15s`", host, att);
-  len += put_link_flags(buf + len, host_index, IFF_UP, IFF_UP);
-  snprintf(what[n++], sizeof what[0], "cross-connect: up on `%.15s`", host);
-  for (int i = 0; i < n; i++) names[i] = what[i];
-  return send_batch(nl, buf, len, first, n, names, NULL, err);
+  ifm->ifi_change = IFF_UP;
+  ifm->ifi_flags = up ? IFF_UP : 0;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+  struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  mnl_attr_nest_end(nlh, linkinfo);
+  if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "create bridge `%s`", name);
+  int idx = nx_ifindex(name);
+  if (idx <= 0) return nx_fail(err, errno, "ifindex of `%s`", name);
+  return idx;
 }
 
 int nx_nl_link_del(const char *name, noxs_error_t *err) {

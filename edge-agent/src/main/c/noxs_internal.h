@@ -75,22 +75,17 @@ void *nx_nl_open_in(int pidfd, noxs_error_t *err);
 void *nx_nl_open_ports(int pidfd, noxs_error_t *err);
 void nx_nl_close(void *nl);
 int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err);
-/* tc clsact on a link (created, or kept when it has one) */
-int nx_nl_clsact(const char *name, int ifindex, noxs_error_t *err);
-/* Cross-connects the attachment att with the host end of a guest port in one batched send:
- * att up + promiscuous, clsact on att (and on host unless host_clsact), a match-all u32
- * filter on each side's ingress redirecting to the other's egress (mirred), host up. A
- * second call for the same attachment replaces its filter: the newest guest gets the traffic. */
-int nx_nl_xconnect(const char *att, int att_index, const char *host, int host_index, int host_clsact,
-                   noxs_error_t *err);
+int nx_nl_bridge_create(const char *name, noxs_error_t *err);
+/* the same, created down (prepare: IPv6 is turned off before it comes up) */
+int nx_nl_bridge_create_down(const char *name, noxs_error_t *err);
 /* n RTM_NEWLINK requests (name, up, master as in nx_nl_link_set, no MAC) sent in one
  * sendmsg on the host socket; waits for all n acks; the first error wins */
 int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
                     noxs_error_t *err);
+/* delete by name; a missing link is not an error (returns 0) */
 /* RTM_GETLINK of n links (guest_sock or the host netns) in one send: runs their pending
  * link-watch events now (see netlink.c) */
 int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_error_t *err);
-/* delete by name; a missing link is not an error (returns 0) */
 int nx_nl_link_del(const char *name, noxs_error_t *err);
 int nx_ifindex(const char *name);
 int nx_tx_csum_off(const char *name, noxs_error_t *err);
@@ -99,6 +94,7 @@ int nx_parse_mac(const char *s, uint8_t mac[6]);
 /* ---- names ---- */
 int nx_slot_valid(const char *slot);
 void nx_host_ifname(char out[16], const char *slot, int idx);
+void nx_xbr_ifname(char out[16], const char *slot, int idx);
 /* the MAC a port gets when the spec names none: locally administered, from slot + idx */
 void nx_default_mac(const char *slot, int idx, uint8_t m[6]);
 
@@ -116,10 +112,10 @@ struct noxs_shell {
   void *guest_nl;              /* rtnetlink socket in the guest's netns */
   int trim;                    /* running guest: hold only the pidfd between requests */
   /* prepared ahead (noxs_shell_prepare_x): guest end i up with mac[i] (guest_ready bit i);
-   * host end i (ifindex host_index[i]) has its clsact hook for a cross-connect (xc bit i) */
+   * host end i enslaved to its own cross-connect bridge mb<slot>x<i> (xbr bit i) */
   uint32_t guest_ready;
-  uint32_t xc;
-  int host_index[NOXS_MAX_DEVS];
+  uint32_t xbr;
+  int xbr_index[NOXS_MAX_DEVS];
   uint8_t mac[NOXS_MAX_DEVS][6];
 };
 /* a booted guest keeps only its pidfd open (the agent may not raise RLIMIT_NOFILE past

@@ -48,6 +48,9 @@ int nx_slot_valid(const char *slot) {
 void nx_host_ifname(char out[16], const char *slot, int idx) {
   snprintf(out, 16, "mf%sh%d", slot, idx);
 }
+void nx_xbr_ifname(char out[16], const char *slot, int idx) {
+  snprintf(out, 16, "mb%sx%d", slot, idx);
+}
 void nx_default_mac(const char *slot, int idx, uint8_t m[6]) {
   uint32_t h = 2166136261u;
   for (const char *c = slot; *c; c++) h = (h ^ (uint8_t) *c) * 16777619u;
@@ -449,7 +452,7 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     char host[16], peer[16];
     nx_host_ifname(host, slot, i);
     snprintf(peer, sizeof peer, "eth%d", i);
-    if ((s->host_index[i] = nx_nl_veth_create(host, peer, pid, err)) < 0) goto kill;
+    if (nx_nl_veth_create(host, peer, pid, err) < 0) goto kill;
     if (nx_tx_csum_off(host, err) < 0) goto kill;
   }
   /* the guest-side rtnetlink socket now, in the background half, not at boot */
@@ -458,15 +461,19 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     char host[16], peer[16];
     nx_host_ifname(host, slot, i);
     snprintf(peer, sizeof peer, "eth%d", i);
+    if (nx_nl_ipv6_quiet(NULL, host, err) < 0 || nx_nl_ipv6_quiet(s->guest_nl, peer, err) < 0) goto kill;
     /* IPv6 off on the host end: an IPv6-enabled device adds an ff00::/8 route to the
      * host's table, and every link up/down walks that table (fib6_ifup / rt6_sync_down:
      * fib6_clean_all) - O(guests) per boot and per destroy. One /proc/sys write. */
-    if (host_ipv6_off(host, err) < 0 || nx_nl_ipv6_quiet(s->guest_nl, peer, err) < 0) goto kill;
+    char p6[96];
+    snprintf(p6, sizeof p6, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host);
+    noxs_error_t e6;
+    if (nx_write_file(p6, "1", &e6) < 0 && e6.status != ENOENT) { *err = e6; goto kill; }
   }
   /* The rest of the execute half that does not depend on the request, done here in the
    * background: guest ends up with their default MAC; for ports in xconnect_mask the host
-   * end (down until the boot) already has its clsact hook, so a boot only adds the two
-   * redirects (nx_nl_xconnect). */
+   * end already sits in its own cross-connect bridge (down until the boot), so a boot
+   * only enslaves the subscriber's interface and brings the host end up. */
   for (int i = 0; i < nports; i++) {
     char peer[16];
     snprintf(peer, sizeof peer, "eth%d", i);
@@ -474,21 +481,32 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     if (nx_nl_link_set(s->guest_nl, peer, 1, s->mac[i], 0, err) < 0) goto kill;
     s->guest_ready |= 1u << i;
     if (!(xconnect_mask & (1u << i))) continue;
-    char host[16];
+    char host[16], br[16];
     nx_host_ifname(host, slot, i);
-    if (nx_nl_clsact(host, s->host_index[i], err) < 0) goto kill;
-    s->xc |= 1u << i;
+    nx_xbr_ifname(br, slot, i);
+    int bi = nx_nl_bridge_create_down(br, err);
+    if (bi < 0) goto kill;
+    s->xbr |= 1u << i;
+    s->xbr_index[i] = bi;
+    if (host_ipv6_off(br, err) < 0) goto kill;
+    if (nx_nl_link_set(NULL, host, 0, NULL, bi, err) < 0) goto kill;
+    if (nx_nl_link_set(NULL, br, 1, NULL, 0, err) < 0) goto kill;
   }
   /* every link made above has a pending link-watch event; run them now instead of
    * leaving ~5 devices per shell in the kernel's global backlog (see nx_nl_links_sync) */
   {
-    char hn[NOXS_MAX_DEVS][16], gn[NOXS_MAX_DEVS][16];
-    const char *hp[NOXS_MAX_DEVS], *gp[NOXS_MAX_DEVS];
+    char hn[2 * NOXS_MAX_DEVS][16], gn[NOXS_MAX_DEVS][16];
+    const char *hp[2 * NOXS_MAX_DEVS], *gp[NOXS_MAX_DEVS];
     int nh = 0;
     for (int i = 0; i < nports; i++) {
       nx_host_ifname(hn[nh], slot, i);
       hp[nh] = hn[nh];
       nh++;
+      if (s->xbr & (1u << i)) {
+        nx_xbr_ifname(hn[nh], slot, i);
+        hp[nh] = hn[nh];
+        nh++;
+      }
       snprintf(gn[i], sizeof gn[i], "eth%d", i);
       gp[i] = gn[i];
     }
@@ -566,6 +584,10 @@ out:
       char host[16];
       nx_host_ifname(host, slot, i);
       nx_nl_link_del(host, &e2);
+      if (s->xbr & (1u << i)) {
+        nx_xbr_ifname(host, slot, i);
+        nx_nl_link_del(host, &e2);
+      }
     }
     if (cg) nx_cg_remove(slot, &e2);
     shell_close(s);
@@ -655,6 +677,8 @@ int noxs_slot_cleanup(const char *slot, int nports, noxs_error_t *err) {
     char name[16];
     nx_host_ifname(name, slot, i);
     if (nx_nl_link_del(name, err) < 0) rc = -1;
+    nx_xbr_ifname(name, slot, i);
+    if (nx_nl_link_del(name, err) < 0) rc = -1;
   }
   if (nx_cg_remove(slot, err) < 0) rc = -1;
   return rc < 0 ? nx_wrap(err, "cleanup slot `%s`", slot) : 0;
@@ -681,9 +705,16 @@ int noxs_shell_destroy(noxs_shell_t *s, noxs_error_t *err) {
   }
   /* The veth pairs die with the guest's network namespace (the kernel batches that
    * teardown; an explicit RTM_DELLINK here would wait for an RCU grace period per
-   * port). A cross-connected attachment keeps its redirect to the vanished host end,
-   * which drops: closed until the next guest's redirect replaces it. The cgroups are
-   * removed now that the task is gone. */
+   * port). Host-side xconnect bridges are ours to delete; the cgroups are removed
+   * now that the task is gone. */
+  for (int i = 0; i < s->nports; i++) {
+    char name[16];
+    nx_xbr_ifname(name, s->slot, i);
+    if (nx_ifindex(name) > 0 && nx_nl_link_del(name, &e) < 0 && rc == 0) {
+      *err = e;
+      rc = -1;
+    }
+  }
   if (nx_cg_remove(s->slot, &e) < 0 && rc == 0) {
     *err = e;
     rc = -1;

@@ -71,9 +71,10 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
 
 /*
  * The same, with more of the execute half done ahead: the guest ends are up with their
- * default MACs, and for every port i in xconnect_mask (bit i) the host end already has
- * its tc clsact hook, so a boot that cross-connects port i only adds the two redirects.
- * Such a port may still be booted onto a bridge or left unattached.
+ * default MACs, and for every port i in xconnect_mask (bit i) the host end already sits in
+ * its own cross-connect bridge "mb<slot>x<i>", so a boot that cross-connects port i only
+ * enslaves the named interface. A boot that attaches such a port to a bridge or leaves it
+ * unattached moves the host end out (the spare bridge goes at destroy).
  */
 int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask,
                          int64_t memory_bytes, int cpu_weight, int pids_max, int wait_ms,
@@ -105,10 +106,8 @@ int noxs_shell_alive(noxs_shell_t *s);
  * Plugs port idx: page device entry (name used in the config, guest ifname
  * "eth<idx>", MAC "02:..:.." or NULL for one derived from slot+idx), guest end
  * up with that MAC, host end up and attached: bridge != NULL -> IFLA_MASTER to
- * that bridge; xconnect != NULL -> cross-connected with that interface (tc clsact
- * ingress, match-all u32, mirred redirect each way; the interface is set up and
- * promiscuous, and whichever guest attached it last gets its frames; a destroyed
- * guest's redirect drops); both NULL -> host end up, unattached.
+ * that bridge; xconnect != NULL -> a per-port bridge "mb<slot>x<idx>" holding
+ * the host end and that interface; both NULL -> host end up, unattached.
  */
 int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const char *mac,
                            const char *bridge, const char *xconnect, noxs_error_t *err);
@@ -143,14 +142,14 @@ int noxs_guest_read_stats(noxs_shell_t *s, char *buf, int len, int timeout_ms,
 int noxs_guest_result(noxs_shell_t *s, char *buf, int len);
 
 /*
- * Destroy: SIGKILL through the pidfd (the veth pairs go with the guest's ports netns),
- * waits for exit (reaps it when it is our child), removes the cgroups,
+ * Destroy: deletes the host veth ends (and xconnect bridges), SIGKILL through the
+ * pidfd, waits for exit (reaps it when it is our child), removes the cgroups,
  * unmaps the page, closes the fds and frees s (always, even on error).
  */
 int noxs_shell_destroy(noxs_shell_t *s, noxs_error_t *err);
 /*
  * Cleanup of a guest that is already gone (recovery): deletes "mf<slot>h*"
- * veths and the cgroups of slot; missing pieces are fine.
+ * veths / xconnect bridges and the cgroups of slot; missing pieces are fine.
  */
 int noxs_slot_cleanup(const char *slot, int nports, noxs_error_t *err);
 /* Forgets s without touching the guest (agent shutdown): unmaps, closes, frees. */

@@ -47,6 +47,8 @@ TEST(slot_names_fit_ifnamsiz) {
   CHECK(!nx_slot_valid(""));
   nx_host_ifname(n, "abcd1234", 7);
   CHECK(strcmp(n, "mfabcd1234h7") == 0 && strlen(n) < 16);
+  nx_xbr_ifname(n, "abcd1234", 7);
+  CHECK(strcmp(n, "mbabcd1234x7") == 0);
   uint8_t mac[6];
   CHECK(nx_parse_mac("02:00:0a:ff:10:01", mac) == 0 && mac[3] == 0xff);
   CHECK(nx_parse_mac("02:00:0a:ff:10", mac) < 0);

@@ -18,10 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The personal firewall's port layout: {@code access} cross-connected to a subscriber's
- * attachment interface (tc redirects, no bridge), {@code core} on a core bridge. Shells of that
- * class are prepared with the host end's clsact hook in place (a boot only adds the two
- * redirects); pooled and cold boots both forward, the newest guest on an attachment gets its
- * traffic, and destroy closes the attachment and leaves nothing.
+ * attachment interface, {@code core} on a core bridge. Shells of that class are prepared with
+ * the cross-connect bridge in place (a boot only enslaves the attachment); pooled and cold
+ * boots both forward, and destroy releases the attachment and leaves nothing.
  */
 class CrossConnectTest {
   @TempDir Path state;
@@ -85,25 +84,26 @@ class CrossConnectTest {
       assertThat(cls).isEqualTo(ShellClass.FIREWALL);
       assertThat(reaches()).as("no path without a firewall guest").isFalse();
 
-      // pooled: the shell was prepared with the host end's clsact hook already in place
+      // pooled: the shell was prepared with its cross-connect bridge already in place
       Shell shell = d.prepare(cls);
       String slot = ((SandboxShell) shell).slot;
-      assertThat(SandboxFixture.run("tc", "qdisc", "show", "dev", "mf" + slot + "h0")).contains("clsact");
+      assertThat(Files.exists(Path.of("/sys/class/net/mb" + slot + "x0"))).isTrue();
       GuestInfo g = d.boot(fw("xc-pooled"), Optional.of(shell));
       assertThat(g.state()).isEqualTo(GuestState.RUNNING);
       assertThat(g.timingsMs().get("pooled")).isEqualTo(1.0);
-      assertThat(SandboxFixture.run("tc", "filter", "show", "dev", ATT, "ingress"))
-          .contains("Redirect to device mf" + slot + "h0");
-      assertThat(Files.exists(Path.of("/sys/class/net/" + ATT + "/master"))).as("no bridge").isFalse();
+      assertThat(Files.readSymbolicLink(Path.of("/sys/class/net/" + ATT + "/master"))
+          .getFileName().toString()).isEqualTo("mb" + slot + "x0");
       assertThat(reaches()).as("UE reaches the server through the pooled guest").isTrue();
+      d.destroy("xc-pooled");
+      assertThat(Files.exists(Path.of("/sys/class/net/" + ATT + "/master")))
+          .as("attachment released").isFalse();
+      assertThat(reaches()).as("no path after destroy").isFalse();
 
-      // cold, booted while the pooled guest still runs (a replacement): it takes the attachment over
+      // cold: the same layout prepared in line
       g = d.boot(fw("xc-cold"), Optional.empty());
       assertThat(g.timingsMs().get("pooled")).isEqualTo(0.0);
-      d.destroy("xc-pooled");
       assertThat(reaches()).as("UE reaches the server through the cold guest").isTrue();
       d.destroy("xc-cold");
-      assertThat(reaches()).as("no path after destroy").isFalse();
     } finally {
       for (GuestInfo g : d.list()) {
         d.destroy(g.guestId());

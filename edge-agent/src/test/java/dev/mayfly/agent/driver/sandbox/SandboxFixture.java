@@ -131,7 +131,8 @@ public final class SandboxFixture {
       Snapshot now = Snapshot.take();
       for (String slot : slots) {
         for (String l : now.links()) {
-          if (l.startsWith("mf" + slot + "h")) {
+          if (l.equals("mf" + slot + "h0") || l.startsWith("mf" + slot + "h")
+              || l.startsWith("mb" + slot + "x")) {
             left.add("link " + l);
           }
         }
