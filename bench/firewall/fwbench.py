@@ -210,14 +210,14 @@ def provision_to_forwarding(api, ues):
 
 
 WARM_UES = 3  # provisioned, forwarding and deleted again before provision_to_forwarding
-WARM_BULK = 200  # a batch provisioned and deleted before bulk_rate (attachments b<per>..)
 
 
-def warm_up(api, ues, per):
+def warm_up(api, ues, per, nwarm):
     """JIT warm-up of the controller and agents (fresh JVMs compile the provisioning paths
-    during the first requests: C2 took ~20% of the CPU of an unwarmed bulk). Not measured:
-    WARM_UES UEs get a firewall, forward and lose it again; a WARM_BULK batch on the spare
-    attachments b<per>.. runs and is deleted. Then the pools are waited for again."""
+    during the first requests: C2 took ~20% of the CPU of an unwarmed bulk, and still 24%
+    after a warm-up batch of 200). Not measured: WARM_UES UEs get a firewall, forward and
+    lose it again; a batch of nwarm (a fifth of the bulk) on the spare attachments b<per>..
+    runs and is deleted. Then the pools are waited for again."""
     for i in range(1, min(WARM_UES, ues) + 1):
         sub = "0010200000%05d" % i
         api.call("POST", "/subscribers", {"id": sub, "ueIp": "10.77.1.%d" % i, "edgeNode": ue_edge(i),
@@ -228,7 +228,7 @@ def warm_up(api, ues, per):
         api.call("DELETE", "/subscribers/%s/policy" % sub)
         wait_state(api, sub, "NONE")
     items = []
-    for k in range(WARM_BULK):
+    for k in range(nwarm):
         items.append({"id": "00104%010d" % k, "ueIp": "10.77.%d.%d" % (100 + k // 250, 1 + k % 250),
                       "edgeNode": "edge-a" if k % 2 == 0 else "edge-b", "attachment": "b%d" % (per + k // 2),
                       "policy": policy()})
@@ -338,13 +338,14 @@ def main():
     secs = int(args.get("--iperf-seconds", "5"))
     quick = args.get("--quick", "0") == "1"
     pool = int(args.get("--pool", "0"))
+    nwarm = int(args.get("--warm-bulk", "200"))
     api = Api(api_url, password)
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     print("[fwbench] waiting for the agents' shell pools (%d per agent) ..." % pool, file=sys.stderr)
     pool_wait_ms, pools = wait_pools(api)
-    print("[fwbench] warm-up (%d UEs, a batch of %d; not measured) ..." % (WARM_UES, WARM_BULK), file=sys.stderr)
-    warm_up(api, ues, (nbulk + 1) // 2)
+    print("[fwbench] warm-up (%d UEs, a batch of %d; not measured) ..." % (WARM_UES, nwarm), file=sys.stderr)
+    warm_up(api, ues, (nbulk + 1) // 2, nwarm)
     wait_pools(api)
 
     print("[fwbench] provision_to_forwarding over %d UEs ..." % ues, file=sys.stderr)
@@ -357,6 +358,9 @@ def main():
     if not wait_state(api, sub1, "NONE"):
         raise SystemExit("ue1's firewall did not go away")
     edge = "mf-" + ue_edge(1)
+    # the direct path: ue1 on the core bridge, without the (now dropping) redirect of its
+    # destroyed firewall
+    subprocess.run(["ip", "netns", "exec", edge, "tc", "qdisc", "del", "dev", "ue1", "clsact"], check=False)
     subprocess.run(["ip", "netns", "exec", edge, "ip", "link", "set", "ue1", "master", "mfcore0"], check=True)
     try:
         time.sleep(0.2)
@@ -381,7 +385,7 @@ def main():
         "host": {"cpus": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
                  "java": java[1] if len(java) > 1 else "?"},
         "params": {"ues": ues, "bulk_subscribers": nbulk, "iperf_seconds": secs, "quick": quick,
-                   "pool_per_agent": pool},
+                   "pool_per_agent": pool, "warm_up_batch": nwarm},
         "metrics": [
             lat("provision_to_forwarding", p2f),
             lat("policy_put_response", rest),
