@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * is O(1) and synchronised on that guest only. One watcher thread waits on an epoll set of the
  * guests' pidfds and reports guests that die on their own as CRASHED.
  *
- * <p>State files under {@code stateDir/slots} let a restarted agent re-adopt running guests
- * ({@link #recover()}).
+ * <p>The slot journal {@code stateDir/slots/journal} ({@link SlotJournal}) lets a restarted
+ * agent re-adopt running guests ({@link #recover()}).
  */
 public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     GuestDriver.Checkpointable, GuestDriver.HandlerAccess, GuestDriver.StateImport {
@@ -58,6 +58,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       "[A-Za-z0-9_]{1,15}");
 
   private final Path slotDir;
+  private final SlotJournal journal;
   private final SandboxOptions opts;
   private final NoxsLib lib;
   private final Map<String, Guest> guests = new ConcurrentHashMap<>();
@@ -70,7 +71,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private final Thread watcher;
   private final Map<String, String> hostFacts;
   private volatile boolean closed;
-  /** Write-behind of guest state files: the boot answers before its file is rewritten. */
+  /** Write-behind of guest records: the boot answers before its journal record is written. */
   private final java.util.concurrent.LinkedBlockingQueue<Guest> toPersist =
       new java.util.concurrent.LinkedBlockingQueue<>();
   private final Thread persister;
@@ -93,7 +94,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     long startTime;
     long startedAt;
     Map<String, Double> timings = Map.of();
-    boolean persistPending; // queued for the state-file writer
+    boolean persistPending; // queued for the journal writer
 
     Guest(String id, String slot, long token) {
       this.id = id;
@@ -143,6 +144,13 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     if (watchFd < 0) {
       throw Noxs.failure("exit watch");
     }
+    try {
+      this.journal = SlotJournal.open(slotDir); // replay + compaction: what recover() acts on
+    } catch (IOException | RuntimeException e) {
+      lib.noxs_watch_close(watchFd);
+      throw new GuestException(Code.UNSUPPORTED, "slot journal in " + slotDir + ": "
+          + e.getMessage());
+    }
     this.watcher = new Thread(this::watchLoop, "sandbox-exit-watch");
     watcher.setDaemon(true);
     watcher.start();
@@ -152,10 +160,11 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   }
 
   /**
-   * Writes the state files of booted guests behind the boot (write-behind). Crash safety: until
-   * it is rewritten a guest's slot still has its shell file (written at prepare), and
-   * {@link #recover()} adopts a "shell" whose page holds a booted guest as that guest (id,
-   * generation and port names from the page; labels are lost in that window).
+   * Writes the journal records of booted guests behind the boot (write-behind). Crash safety:
+   * until its GUEST record is appended a guest's slot still has its SHELL record (written at
+   * prepare), and {@link #recover()} adopts a "shell" whose page holds a booted guest as that
+   * guest (id, generation and port names from the page; labels are lost in that window). This
+   * thread also compacts the journal when it has grown (never a boot's path).
    */
   private void persistLoop() {
     while (true) {
@@ -164,6 +173,13 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         g = toPersist.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         return;
+      }
+      if (journal.compactionDue()) {
+        try {
+          journal.compact();
+        } catch (IOException e) {
+          log.warn("slot journal compaction: {}", e.getMessage());
+        }
       }
       if (g == null) {
         if (closed) {
@@ -182,7 +198,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     }
   }
 
-  /** Waits until every queued state file is written (tests, close). */
+  /** Waits until every queued guest record is written (tests, close). */
   public void flushStateFiles() {
     for (int i = 0; i < 10000 && pendingWrites.get() > 0; i++) {
       try {
@@ -229,9 +245,10 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       String slot = newSlot();
       long t0 = System.nanoTime();
       try {
-        SlotFile.mark(slotDir, slot); // a kill -9 from here to persistShell leaves the marker
+        journal.preparing(slot); // a kill -9 from here to persistShell leaves the marker
       } catch (IOException e) {
-        throw new GuestException(Code.INTERNAL, "state dir " + slotDir + ": " + e.getMessage());
+        throw new GuestException(Code.INTERNAL, "slot journal " + journal.file() + ": "
+            + e.getMessage());
       }
       try {
         Pointer h;
@@ -239,7 +256,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
           h = Noxs.prepare(slot, cls.ports(), cls.xconnectMask(), cls.memoryBytes(),
               cls.cpuWeight(), cls.pidsMax(), waitMs);
         } catch (GuestException e) {
-          SlotFile.unmark(slotDir, slot);
+          forget(slot); // the marker's removal
           throw e;
         }
         SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0);
@@ -247,8 +264,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
           tracked.add(slot);
         }
         shells.put(slot, s);
-        persistShell(s);
-        SlotFile.unmark(slotDir, slot);
+        persistShell(s); // supersedes the marker (the latest record of a slot wins)
         return s;
       } catch (GuestException e) {
         if (Noxs.status() == Noxs.EEXIST && attempt < 3) {
@@ -269,48 +285,54 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     if (lib.noxs_shell_destroy(s.handle, Noxs.err()) < 0) {
       log.warn("discarding {}: {}", s, Noxs.message());
     }
-    SlotFile.delete(slotDir, s.slot);
+    forget(s.slot);
   }
 
-  private void persistShell(SandboxShell s) {
-    Properties p = new Properties();
-    p.setProperty("kind", "shell");
-    p.setProperty("slot", s.slot);
-    p.setProperty("pid", Integer.toString(s.pid));
-    p.setProperty("startTime", Long.toString(s.startTime));
-    p.setProperty("ports", Integer.toString(s.shellClass.ports()));
+  /** Appends GONE for a slot (best effort: recovery treats a stale record as a dead guest). */
+  private void forget(String slot) {
     try {
-      SlotFile.write(slotDir, s.slot, p);
+      journal.gone(slot);
     } catch (IOException e) {
-      log.warn("state file for {}: {}", s, e.getMessage());
+      log.warn("slot journal: GONE {}: {}", slot, e.getMessage());
     }
   }
 
+  private void persistShell(SandboxShell s) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("pid", Integer.toString(s.pid));
+    p.put("startTime", Long.toString(s.startTime));
+    p.put("ports", Integer.toString(s.shellClass.ports()));
+    try {
+      journal.shell(s.slot, p);
+    } catch (IOException e) {
+      log.warn("slot journal record for {}: {}", s, e.getMessage());
+    }
+  }
+
+  /** Appends the guest's GUEST record (the Properties-style names of the old state file). */
   private void persistGuest(Guest g) {
-    Properties p = new Properties();
-    p.setProperty("kind", "guest");
-    p.setProperty("slot", g.slot);
-    p.setProperty("pid", Integer.toString(g.pid));
-    p.setProperty("startTime", Long.toString(g.startTime));
-    p.setProperty("ports", Integer.toString(g.spec.ports().size()));
-    p.setProperty("guestId", g.id);
-    p.setProperty("generation", Long.toString(g.generation));
-    p.setProperty("state", g.state.name());
-    p.setProperty("nfType", String.valueOf(g.spec.nfType()));
-    p.setProperty("startedAt", Long.toString(g.startedAt));
-    p.setProperty("memoryBytes", Long.toString(g.spec.memoryBytes()));
-    p.setProperty("cpuWeight", Integer.toString(g.spec.cpuWeight()));
-    p.setProperty("pidsMax", Integer.toString(g.spec.pidsMax()));
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("pid", Integer.toString(g.pid));
+    p.put("startTime", Long.toString(g.startTime));
+    p.put("ports", Integer.toString(g.spec.ports().size()));
+    p.put("guestId", g.id);
+    p.put("generation", Long.toString(g.generation));
+    p.put("state", g.state.name());
+    p.put("nfType", String.valueOf(g.spec.nfType()));
+    p.put("startedAt", Long.toString(g.startedAt));
+    p.put("memoryBytes", Long.toString(g.spec.memoryBytes()));
+    p.put("cpuWeight", Integer.toString(g.spec.cpuWeight()));
+    p.put("pidsMax", Integer.toString(g.spec.pidsMax()));
     StringBuilder ports = new StringBuilder();
     for (PortSpec ps : g.spec.ports()) {
       ports.append(ps.name()).append(',');
     }
-    p.setProperty("portNames", ports.toString());
-    g.spec.labels().forEach((k, v) -> p.setProperty("label." + k, v));
+    p.put("portNames", ports.toString());
+    g.spec.labels().forEach((k, v) -> p.put("label." + k, v));
     try {
-      SlotFile.write(slotDir, g.slot, p);
-    } catch (IOException e) {
-      log.warn("state file for guest {}: {}", g.id, e.getMessage());
+      journal.guest(g.slot, p);
+    } catch (IOException | RuntimeException e) {
+      log.warn("slot journal record for guest {}: {}", g.id, e.getMessage());
     }
   }
 
@@ -457,7 +479,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
           }
           g.handle = null;
         }
-        SlotFile.delete(slotDir, g.slot);
+        forget(g.slot);
         guests.remove(g.id, g);
         g.state = GuestState.FAILED;
         emit(g, GuestState.FAILED, e.getMessage());
@@ -649,7 +671,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         }
         g.handle = null;
       }
-      SlotFile.delete(slotDir, g.slot);
+      forget(g.slot);
       guests.remove(g.id, g);
       g.state = GuestState.DESTROYED;
       emit(g, GuestState.DESTROYED, err == null ? "destroyed" : "destroyed with errors: " + err);
@@ -746,7 +768,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         detail += " (cleanup: " + Noxs.message() + ")";
       }
       g.handle = null;
-      SlotFile.delete(slotDir, g.slot);
+      forget(g.slot);
       g.state = GuestState.CRASHED;
       emit(g, GuestState.CRASHED, detail);
     }
@@ -757,43 +779,53 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   @Override
   public List<GuestInfo> recover() throws GuestException {
     List<GuestInfo> adopted = new ArrayList<>();
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(slotDir, "*.state")) {
-      ds.forEach(files::add);
-    } catch (IOException e) {
-      throw new GuestException(Code.INTERNAL, "recover: " + slotDir + ": " + e.getMessage());
-    }
-    for (Path f : files) {
-      Properties p;
-      try {
-        p = SlotFile.read(f);
-      } catch (IOException | IllegalArgumentException e) {
-        log.warn("recover: unreadable {}: {}", f, e.getMessage());
-        continue;
+    // the records the previous agent left (replayed when this driver opened the journal)
+    for (SlotJournal.Entry e : journal.replayed().values()) {
+      if (e.kind != SlotJournal.Kind.SHELL && e.kind != SlotJournal.Kind.GUEST) {
+        continue; // PREPARING: recoverPrepareWindow()
       }
-      String slot = p.getProperty("slot", "");
+      String slot = e.slot;
+      if (journal.get(slot) != e) {
+        continue; // superseded since (this agent's own record, or already recovered)
+      }
+      Properties p = e.properties();
       if (tracked != null) {
         tracked.add(slot);
       }
       if (shells.containsKey(slot) || isKnownSlot(slot)) {
         continue; // ours already
       }
-      int nports = Integer.parseInt(p.getProperty("ports", "0"));
-      int pid = Integer.parseInt(p.getProperty("pid", "0"));
-      long st = Long.parseLong(p.getProperty("startTime", "0"));
+      int nports;
+      int pid;
+      long st;
+      try {
+        nports = Integer.parseInt(p.getProperty("ports", "0"));
+        pid = Integer.parseInt(p.getProperty("pid", "0"));
+        st = Long.parseLong(p.getProperty("startTime", "0"));
+        if (nports < 0 || nports > 8) {
+          throw new NumberFormatException("ports " + nports);
+        }
+        Long.parseLong(p.getProperty("generation", "0"));
+        Long.parseLong(p.getProperty("startedAt", "0"));
+        specFrom(p);
+        GuestState.valueOf(p.getProperty("state", "RUNNING"));
+      } catch (IllegalArgumentException bad) { // an old state file's garbage: leave it alone
+        log.warn("recover: {} record of slot {}: {}", e.kind, slot, bad.getMessage());
+        continue;
+      }
       Pointer h = null;
       try {
         h = Noxs.adopt(slot, pid, st, nports);
-      } catch (GuestException e) {
-        log.info("recover: slot {} (pid {}) is gone: {}", slot, pid, e.getMessage());
+      } catch (GuestException gone) {
+        log.info("recover: slot {} (pid {}) is gone: {}", slot, pid, gone.getMessage());
       }
       if (!"guest".equals(p.getProperty("kind")) && h != null) {
-        // a shell whose page holds a booted guest: the write-behind had not rewritten its
-        // file when the old agent died; the page says which guest it is
+        // a shell whose page holds a booted guest: the write-behind had not appended its
+        // GUEST record when the old agent died; the page says which guest it is
         byte[] ib = new byte[1024];
         String[] ident = Noxs.cstring(ib, Math.max(0, lib.noxs_shell_identity(h, ib, ib.length)))
             .split("\n", -1);
-        if (ident.length >= 3 && !ident[0].isEmpty()) {
+        if (ident.length >= 3 && !ident[0].isEmpty() && ident[1].matches("[0-9]{1,18}")) {
           p.setProperty("fromPage", "true");
           p.setProperty("kind", "guest");
           p.setProperty("guestId", ident[0]);
@@ -810,7 +842,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         } else {
           lib.noxs_slot_cleanup(slot, nports, Noxs.err());
         }
-        SlotFile.delete(slotDir, slot);
+        forget(slot);
         continue;
       }
       Guest g = new Guest(p.getProperty("guestId"), slot, tokens.incrementAndGet());
@@ -828,7 +860,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       synchronized (g) {
         if (h == null) {
           lib.noxs_slot_cleanup(slot, nports, Noxs.err());
-          SlotFile.delete(slotDir, slot);
+          forget(slot);
           g.state = GuestState.CRASHED;
           guests.put(g.id, g);
           emit(g, GuestState.CRASHED, "guest exited while the agent was down");
@@ -852,7 +884,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
           continue;
         }
         if (p.getProperty("fromPage") != null) {
-          persistGuest(g); // its own state file now
+          persistGuest(g); // its own GUEST record now
         }
         emit(g, g.state, "adopted after agent restart");
         adopted.add(info(g));
@@ -864,23 +896,17 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   }
 
   /**
-   * Slots whose prepare was cut short by a kill of the old agent ({@code <slot>.preparing}
-   * without a state file): kills what their cgroups hold (a runtime that had already
-   * exec'd and joined), deletes their links and cgroups.
+   * Slots whose prepare was cut short by a kill of the old agent (a PREPARING record that is
+   * still the slot's latest): kills what their cgroups hold (a runtime that had already exec'd
+   * and joined), deletes their links and cgroups, appends GONE.
    */
   private void recoverPrepareWindow() {
-    List<Path> markers = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(slotDir, "*.preparing")) {
-      ds.forEach(markers::add);
-    } catch (IOException e) {
-      log.warn("recover: {}: {}", slotDir, e.getMessage());
-      return;
-    }
-    for (Path m : markers) {
-      String name = m.getFileName().toString();
-      String slot = name.substring(0, name.length() - ".preparing".length());
-      if (Files.exists(SlotFile.path(slotDir, slot)) || shells.containsKey(slot)) {
-        SlotFile.unmark(slotDir, slot); // finished after all: its state file covers it
+    for (SlotJournal.Entry e : journal.replayed().values()) {
+      String slot = e.slot;
+      if (e.kind != SlotJournal.Kind.PREPARING || journal.get(slot) != e) {
+        continue; // finished after all (a later record covers it), or already handled
+      }
+      if (shells.containsKey(slot)) {
         continue;
       }
       if (tracked != null) {
@@ -888,7 +914,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       }
       int killed = killCgroupTasks(slot);
       lib.noxs_slot_cleanup(slot, 8, Noxs.err());
-      SlotFile.unmark(slotDir, slot);
+      forget(slot);
       log.info("recover: slot {} was being prepared when the old agent died: cleaned up"
           + " ({} process(es) killed)", slot, killed);
     }
@@ -950,7 +976,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   static final long ORPHAN_CGROUP_AGE_MS = 60_000;
 
   /**
-   * Empty slot cgroups that no state file of this agent covers and that are older than a
+   * Empty slot cgroups that no journal record of this agent covers and that are older than a
    * minute (so that another agent on this host, mid-prepare, is not disturbed): left by a
    * crashed agent or a destroy whose rmdir gave up. Recovery only (O(cgroups) by nature).
    */
@@ -978,7 +1004,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       }
       for (Path d : dirs) {
         String slot = d.getFileName().toString();
-        if (ours.contains(slot) || Files.exists(SlotFile.path(slotDir, slot))) {
+        if (ours.contains(slot) || journal.has(slot)) {
           continue;
         }
         try {
@@ -1055,11 +1081,12 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       if (s.claim()) { // shells nobody took: they would be orphans, discard them
         if (System.nanoTime() < deadline) {
           discardShell(s);
-        } else { // bounded: the state file stays, the next agent start destroys it
+        } else { // bounded: the SHELL record stays, the next agent start destroys it
           lib.noxs_shell_release(s.handle);
         }
       }
     }
+    journal.close();
     lib.noxs_watch_close(watchFd);
   }
 }

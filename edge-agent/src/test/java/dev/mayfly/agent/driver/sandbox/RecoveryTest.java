@@ -59,10 +59,19 @@ class RecoveryTest {
         assertThat(e.guestId()).isEqualTo("rec-2");
         assertThat(e.state()).isEqualTo(GuestState.CRASHED);
       });
-      // the old agent's pooled shells are not kept: only the two guests' files remain
+      // the old agent's pooled shells are not kept: only the two guests' records remain, in
+      // the one journal file
       try (var s = Files.list(state.resolve("slots"))) {
-        assertThat(s.count()).isEqualTo(2);
+        assertThat(s.map(f -> f.getFileName().toString())).containsExactly("journal");
       }
+      Path journal = state.resolve("slots").resolve("journal");
+      SlotJournal.Replay rec = SlotJournal.replay(Files.readAllBytes(journal),
+          journal.toString());
+      assertThat(rec.skipped).isZero();
+      assertThat(rec.live.values()).allSatisfy(e ->
+          assertThat(e.kind).isEqualTo(SlotJournal.Kind.GUEST));
+      assertThat(rec.live.values()).extracting(e -> e.fields().get("guestId"))
+          .containsExactlyInAnyOrder("rec-0", "rec-1");
       // adopted guests still forward and answer requests
       try (var w = new SandboxFixture.Wire("r", d.slotOf("rec-0").orElseThrow(), 3)) {
         assertThat(w.pingAny(5)).isTrue();
