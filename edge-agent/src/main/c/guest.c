@@ -120,8 +120,12 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
       if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
       if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
     }
-    names[n] = host; ups[n] = 1; masters[n] = master; n++;
+    int host_up = (s->host_up >> idx) & 1;
+    if (!(host_up && have_xbr && master == s->xbr_index[idx])) { /* else: already up in it */
+      names[n] = host; ups[n] = 1; masters[n] = master; n++;
+    }
     if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
+    if (host_up) goto dev; /* both ends' carrier was on and settled at prepare: no link-watch */
     goto sync;
   }
   if (bridge && *bridge) {
@@ -150,6 +154,7 @@ sync:;
     if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
     if (nx_nl_links_sync(s->guest_nl, 1, gs, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
   }
+dev:;
   struct noxs_dev *d = &s->hdr->devs[idx];
   memset(d, 0, sizeof *d);
   d->type = NOXS_DEV_NET;

@@ -112,8 +112,10 @@ struct noxs_shell {
   void *guest_nl;              /* rtnetlink socket in the guest's netns */
   int trim;                    /* running guest: hold only the pidfd between requests */
   /* prepared ahead (noxs_shell_prepare_x): guest end i up with mac[i] (guest_ready bit i);
-   * host end i enslaved to its own cross-connect bridge mb<slot>x<i> (xbr bit i) */
+   * host end i up, carrier settled (host_up bit i), and enslaved to its own cross-connect
+   * bridge mb<slot>x<i> (xbr bit i) */
   uint32_t guest_ready;
+  uint32_t host_up;
   uint32_t xbr;
   int xbr_index[NOXS_MAX_DEVS];
   uint8_t mac[NOXS_MAX_DEVS][6];

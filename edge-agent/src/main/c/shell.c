@@ -471,26 +471,35 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     if (nx_write_file(p6, "1", &e6) < 0 && e6.status != ENOENT) { *err = e6; goto kill; }
   }
   /* The rest of the execute half that does not depend on the request, done here in the
-   * background: guest ends up with their default MAC; for ports in xconnect_mask the host
-   * end already sits in its own cross-connect bridge (down until the boot), so a boot
-   * only enslaves the subscriber's interface and brings the host end up. */
+   * background: guest ends up with their default MAC; host ends up, so both ends' carrier
+   * is on and settled (link-watch, below) before any request; for ports in xconnect_mask
+   * the host end already sits in its own cross-connect bridge. A boot then only enslaves:
+   * the subscriber's interface into that bridge, or the host end into its bridge - no
+   * carrier change, so no link-watch work, no operstate notifications and no sync at boot
+   * (each of those built a link message, and with thousands of guests every host-end
+   * message costs a walk over the node's netns ids: peernet2id). */
   for (int i = 0; i < nports; i++) {
     char peer[16];
     snprintf(peer, sizeof peer, "eth%d", i);
     nx_default_mac(slot, i, s->mac[i]);
     if (nx_nl_link_set(s->guest_nl, peer, 1, s->mac[i], 0, err) < 0) goto kill;
     s->guest_ready |= 1u << i;
-    if (!(xconnect_mask & (1u << i))) continue;
     char host[16], br[16];
     nx_host_ifname(host, slot, i);
+    if (!(xconnect_mask & (1u << i))) {
+      if (nx_nl_link_set(NULL, host, 1, NULL, 0, err) < 0) goto kill;
+      s->host_up |= 1u << i;
+      continue;
+    }
     nx_xbr_ifname(br, slot, i);
     int bi = nx_nl_bridge_create_down(br, err);
     if (bi < 0) goto kill;
     s->xbr |= 1u << i;
     s->xbr_index[i] = bi;
     if (host_ipv6_off(br, err) < 0) goto kill;
-    if (nx_nl_link_set(NULL, host, 0, NULL, bi, err) < 0) goto kill;
     if (nx_nl_link_set(NULL, br, 1, NULL, 0, err) < 0) goto kill;
+    if (nx_nl_link_set(NULL, host, 1, NULL, bi, err) < 0) goto kill;
+    s->host_up |= 1u << i;
   }
   /* every link made above has a pending link-watch event; run them now instead of
    * leaving ~5 devices per shell in the kernel's global backlog (see nx_nl_links_sync) */

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -235,6 +236,41 @@ TEST(xconnect_bridge_is_made_and_removed) {
   return 0;
 }
 
+/* A pooled shell's ports are up with their carrier settled at prepare, so a boot only
+ * enslaves: the bridge ports forward at once, with no link-watch run at boot. */
+TEST(prepared_ports_forward_at_once) {
+  if (getuid() != 0) SKIP("needs root");
+  noxs_error_t e;
+  CHECK_OK(init_host(&e), &e);
+  nx_nl_link_del("mftxc", &e);
+  nx_nl_link_del("mftbr6", &e);
+  CHECK(system("ip link add mftbr6 type bridge && ip link set mftbr6 up") == 0);
+  CHECK_OK(nx_nl_veth_create("mftxc", "mftxd", getpid(), &e), &e); /* the "subscriber" link */
+  CHECK_OK(nx_nl_link_set(NULL, "mftxc", 1, NULL, 0, &e), &e);
+  CHECK_OK(nx_nl_link_set(NULL, "mftxd", 1, NULL, 0, &e), &e);
+  const char *att[3] = {"mftxc", "mftxd", "mftbr6"};
+  CHECK_OK(nx_nl_links_sync(NULL, 3, att, &e), &e);
+  noxs_shell_t *s;
+  CHECK_OK(noxs_shell_prepare_x("tsh6", 2, 1u, 0, 100, 0, 3000, &s, &e), &e);
+  char p[128], buf[32];
+  for (int i = 0; i < 2; i++) {
+    snprintf(p, sizeof p, "/sys/class/net/mftsh6h%d/operstate", i);
+    CHECK(nx_read_file(p, buf, sizeof buf, &e) > 0 && strncmp(buf, "up", 2) == 0);
+  }
+  CHECK_OK(noxs_shell_port_attach(s, 0, "access", NULL, NULL, "mftxc", &e), &e);
+  CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, "mftbr6", NULL, &e), &e);
+  const char *fwd[3] = {"/sys/class/net/mftxc/brport/state", "/sys/class/net/mftsh6h0/brport/state",
+                        "/sys/class/net/mftsh6h1/brport/state"};
+  for (int i = 0; i < 3; i++) CHECK(nx_read_file(fwd[i], buf, sizeof buf, &e) > 0 && atoi(buf) == 3);
+  snprintf(p, sizeof p, "/sys/class/net/mftxc/master/ifindex");
+  CHECK(nx_read_file(p, buf, sizeof buf, &e) > 0 && atoi(buf) == (int) if_nametoindex("mbtsh6x0"));
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  CHECK(if_nametoindex("mbtsh6x0") == 0);
+  CHECK_OK(nx_nl_link_del("mftxc", &e), &e);
+  CHECK_OK(nx_nl_link_del("mftbr6", &e), &e);
+  return 0;
+}
+
 int main(void) {
   if (getuid() == 0) { /* leftovers of an earlier failed run */
     noxs_error_t e;
@@ -260,5 +296,6 @@ int main(void) {
   RUN(rejected_config_reports_line);
   RUN(adopt_and_crash);
   RUN(xconnect_bridge_is_made_and_removed);
+  RUN(prepared_ports_forward_at_once);
   HARNESS_END("test_shell");
 }
