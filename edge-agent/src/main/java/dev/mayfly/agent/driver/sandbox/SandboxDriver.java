@@ -145,7 +145,9 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       throw Noxs.failure("exit watch");
     }
     try {
-      this.journal = SlotJournal.open(slotDir); // replay + compaction: what recover() acts on
+      // replay + compaction: what recover() acts on; the threshold property is for tests
+      this.journal = SlotJournal.open(slotDir, Integer.getInteger(
+          "mayfly.sandbox.journalCompactLines", SlotJournal.MIN_COMPACT_LINES));
     } catch (IOException | RuntimeException e) {
       lib.noxs_watch_close(watchFd);
       throw new GuestException(Code.UNSUPPORTED, "slot journal in " + slotDir + ": "

@@ -33,7 +33,12 @@ class RecoveryTest {
     SandboxDriver d = null;
     try {
       BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream()));
+      // the child's log goes to the same stdout (e.g. a pool prepare retried while another
+      // process on this host removed cgroups): skip to its READY line
       String line = r.readLine();
+      for (int i = 0; i < 1000 && line != null && !line.startsWith("READY"); i++) {
+        line = r.readLine();
+      }
       assertThat(line).startsWith("READY");
       for (String p : line.substring(6).trim().split(" ")) {
         pids.add(Integer.parseInt(p));
