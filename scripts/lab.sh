@@ -226,19 +226,23 @@ stop_pid() { # pidfile [wait seconds]
 }
 
 # Guests or prepared shells an agent left behind (killed before it destroyed them): the
-# driver's state files name slot and pid; a pid is killed only while it still sits in that
+# driver's slot journal names slot and pid; a pid is killed only while it still sits in that
 # slot's cgroup, then the slot's cgroups are removed.
 reap_slots() {
   local f slot pid c slots=()
-  for f in "$MAYFLY_LAB_DIR"/agents/*/sandbox/slots/*.state "$MAYFLY_LAB_DIR"/agents/*/slots/*.state; do
+  # the sandbox driver's slot journal (tab-separated: kind, slot, key=value..., checksum;
+  # the latest record of a slot wins, GONE ends it): what is left is a slot the agent left
+  for f in "$MAYFLY_LAB_DIR"/agents/*/sandbox/slots/journal "$MAYFLY_LAB_DIR"/agents/*/slots/journal; do
     [[ -e "$f" ]] || continue
-    slot="$(sed -n 's/^slot=//p' "$f" | head -1)"
-    pid="$(sed -n 's/^pid=//p' "$f" | head -1)"
-    [[ -n "$slot" && "$pid" =~ ^[0-9]+$ ]] || continue
-    if grep -q "/mayfly/$slot\$" "/proc/$pid/cgroup" 2>/dev/null; then
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    slots+=("$slot")
+    while IFS=$'\t' read -r slot pid; do
+      [[ "$slot" =~ ^[A-Za-z0-9_-]{1,16}$ ]] || continue
+      if [[ "$pid" =~ ^[0-9]+$ ]] && grep -q "/mayfly/$slot\$" "/proc/$pid/cgroup" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      slots+=("$slot")
+    done < <(awk -F'\t' '$1=="GONE" {delete live[$2]; next}
+      $1=="PREPARING" || $1=="SHELL" || $1=="GUEST" {p=""; for (i = 3; i < NF; i++) if (substr($i, 1, 4) == "pid=") p = substr($i, 5); live[$2] = p}
+      END {for (s in live) print s "\t" live[s]}' "$f")
     rm -f "$f"
   done
   ((${#slots[@]})) || return 0

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -53,16 +54,17 @@ public class HandlerReader extends ResultWaiter {
   /** Generation of read commands: see package-info. */
   static final long READ_GENERATION = 0;
 
-  private final ObjectProvider<AgentGateway> gateways;
+  /** the gateway bean, looked up once (a lookup per call resolved the dependency every time) */
+  private final SingletonSupplier<AgentGateway> gateways;
 
   public HandlerReader(ObjectProvider<AgentGateway> gateways) {
-    this.gateways = gateways;
+    this.gateways = SingletonSupplier.of(gateways::getIfAvailable);
   }
 
   /** Reads every exported read handler of {@code guestId} on {@code node}. */
   public Reading read(String node, String guestId, Duration timeout)
       throws ReadFailedException, InterruptedException {
-    AgentGateway g = gateways.getIfAvailable();
+    AgentGateway g = gateways.get();
     if (g == null || !g.isConnected(node)) {
       throw new ReadFailedException(Failure.UNREACHABLE, null, "the agent of node " + node + " is not connected");
     }

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -77,7 +78,8 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
 
   private final JdbcTemplate jdbc;
   private final TransactionTemplate tx;
-  private final ObjectProvider<AgentGateway> gateways;
+  /** the gateway bean, looked up once (a lookup per call resolved the dependency every time) */
+  private final SingletonSupplier<AgentGateway> gateways;
   private final FirewallSettings cfg;
   private final MeterRegistry meters;
   private final CompiledPolicies policies;
@@ -106,7 +108,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       FirewallSettings cfg, MeterRegistry meters, CompiledPolicies policies) {
     this.jdbc = jdbc;
     this.tx = tx;
-    this.gateways = gateways;
+    this.gateways = SingletonSupplier.of(gateways::getIfAvailable);
     this.cfg = cfg;
     this.meters = meters;
     this.policies = policies;
@@ -159,7 +161,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
 
   /** Whether the node's agent is connected (for views). */
   public boolean connected(String node) {
-    AgentGateway g = gateways.getIfAvailable();
+    AgentGateway g = gateways.get();
     return g != null && g.isConnected(node);
   }
 
@@ -415,7 +417,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
     if (out.isEmpty()) {
       return;
     }
-    AgentGateway g = gateways.getIfAvailable();
+    AgentGateway g = gateways.get();
     List<Object[]> unsent = new ArrayList<>();
     // one write per node: the commands of a whole chunk go out in one flush
     Map<String, List<Command>> byNode = new LinkedHashMap<>();
@@ -688,7 +690,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
    * with new generations) and destroys (TERMINATING).
    */
   void resendPass(String onlyNode) {
-    AgentGateway gw = gateways.getIfAvailable();
+    AgentGateway gw = gateways.get();
     if (gw == null) {
       return;
     }

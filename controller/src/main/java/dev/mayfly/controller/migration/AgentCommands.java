@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,11 +33,12 @@ public class AgentCommands extends ResultWaiter {
     }
   }
 
-  private final ObjectProvider<AgentGateway> gateways;
+  /** the gateway bean, looked up once (a lookup per call resolved the dependency every time) */
+  private final SingletonSupplier<AgentGateway> gateways;
   private volatile Duration connectWait = Duration.ofSeconds(60);
 
   public AgentCommands(ObjectProvider<AgentGateway> gateways) {
-    this.gateways = gateways;
+    this.gateways = SingletonSupplier.of(gateways::getIfAvailable);
   }
 
   /** How long a call waits for a node's agent to (re)connect before failing (restart-resume). */
@@ -57,7 +59,7 @@ public class AgentCommands extends ResultWaiter {
   /** {@link #call(String, Command, Duration)} waiting at most {@code connectWait} for the agent. */
   public CommandResult call(String node, Command cmd, Duration timeout, Duration connectWait)
       throws CommandFailedException, InterruptedException {
-    AgentGateway g = gateways.getIfAvailable();
+    AgentGateway g = gateways.get();
     if (g == null) {
       throw new CommandFailedException("UNREACHABLE", "no southbound gateway");
     }

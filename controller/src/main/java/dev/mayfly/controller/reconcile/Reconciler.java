@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -58,7 +59,8 @@ public class Reconciler implements ReconcileTrigger, SmartLifecycle {
   private final NfDescriptorRepository descriptors;
   private final GuestCleanupRepository cleanups;
   private final OperationService operations;
-  private final ObjectProvider<AgentGateway> gatewayProvider;
+  /** the gateway bean, looked up once (a lookup per call resolved the dependency every time) */
+  private final SingletonSupplier<AgentGateway> gatewayProvider;
   private final TransactionTemplate tx;
   private final MayflyProperties.Reconcile cfg;
   private final MeterRegistry meters;
@@ -73,7 +75,7 @@ public class Reconciler implements ReconcileTrigger, SmartLifecycle {
     this.descriptors = descriptors;
     this.cleanups = cleanups;
     this.operations = operations;
-    this.gatewayProvider = gatewayProvider;
+    this.gatewayProvider = SingletonSupplier.of(gatewayProvider::getIfAvailable);
     this.tx = tx;
     this.cfg = props.reconcile();
     this.meters = meters;
@@ -104,7 +106,7 @@ public class Reconciler implements ReconcileTrigger, SmartLifecycle {
 
   /** Runs one pass on the calling thread (tests call this directly). */
   public void reconcileNow() {
-    AgentGateway gateway = gatewayProvider.getIfAvailable();
+    AgentGateway gateway = gatewayProvider.get();
     if (gateway == null) {
       return;
     }
