@@ -525,7 +525,7 @@ public final class Agent implements AutoCloseable {
   /**
    * Destroys every guest with a few threads, logging progress every 2 s, and gives up after
    * {@code timeoutMs} (the launcher SIGKILLs a stopping process after 60 s): what is left
-   * keeps its state files, and the next agent start or {@code ./mayfly clean-host} cleans
+   * keeps its slot journal records, and the next agent start or {@code ./mayfly clean-host} cleans
    * it up. Returns the number of guests destroyed.
    */
   static int destroyAllBounded(dev.mayfly.agent.driver.GuestDriver d, long timeoutMs) {
@@ -576,7 +576,7 @@ public final class Agent implements AutoCloseable {
     int left = n - done.get();
     if (left > 0) {
       log.warn("stopping agent: gave up after {} s with {} of {} guests not destroyed; their "
-          + "state files remain (the next agent start or ./mayfly clean-host removes them)",
+          + "journal records remain (the next agent start or ./mayfly clean-host removes them)",
           timeoutMs / 1000, left, n);
     } else {
       log.info("stopping agent: destroyed all {} guests in {} ms", n,

@@ -312,7 +312,7 @@ public final class ShellPool implements ShellSource {
 
   /**
    * Discards shells with up to 4 threads until {@code timeoutMs} passes, logging progress;
-   * shells left over stay as they are (the driver keeps their state files, so the next agent
+   * shells left over stay as they are (the driver keeps their journal records, so the next agent
    * start destroys them). A large pool (thousands of shells) must not hold a shutdown for
    * minutes.
    */

@@ -22,7 +22,7 @@ public final class RecoveryChildMain {
       var g = d.boot(SandboxFixture.spec("rec-" + i, SandboxFixture.FORWARD, 32), Optional.empty());
       sb.append(' ').append(g.pid());
     }
-    // the state files are written behind the boots; this test is about adopting recorded
+    // the journal records are written behind the boots; this test is about adopting recorded
     // guests (the window before the write is RecoveryWindowTest's)
     d.flushStateFiles();
     System.out.println(sb);

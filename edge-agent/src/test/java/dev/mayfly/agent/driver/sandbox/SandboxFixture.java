@@ -121,7 +121,7 @@ public final class SandboxFixture {
 
   /**
    * Waits (up to 10 s: the kernel tears network namespaces down asynchronously) until no
-   * link, cgroup or state file of the given slots is left, then returns what is left.
+   * link or cgroup of the given slots is left, then returns what is left.
    */
   public static Set<String> leftovers(java.util.Collection<String> slots)
       throws IOException, InterruptedException {
