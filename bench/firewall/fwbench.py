@@ -358,9 +358,6 @@ def main():
     if not wait_state(api, sub1, "NONE"):
         raise SystemExit("ue1's firewall did not go away")
     edge = "mf-" + ue_edge(1)
-    # the direct path: ue1 on the core bridge, without the (now dropping) redirect of its
-    # destroyed firewall
-    subprocess.run(["ip", "netns", "exec", edge, "tc", "qdisc", "del", "dev", "ue1", "clsact"], check=False)
     subprocess.run(["ip", "netns", "exec", edge, "ip", "link", "set", "ue1", "master", "mfcore0"], check=True)
     try:
         time.sleep(0.2)
