@@ -310,7 +310,7 @@ def bulk(api, n):
     # done when the controller has recorded n successful results (counter
     # mayfly.firewall.results{ok=true} through /actuator/metrics, polled every 50 ms); the batch
     # (counts only: ?items=none; still 10 000 rows
-    # with their guests, ~1 s a read on a loaded host) is read only every 2 s for progress,
+    # with their guests, ~1 s a read on a loaded host) is read only every 5 s for progress,
     # so the polling does not compete with the provisioning it measures
     last, last_get, t2, t_counted, use_counter = None, 0.0, None, None, True
     while time.monotonic() - t0 < 1800:
@@ -318,7 +318,7 @@ def bulk(api, n):
             v = api.meter_count("mayfly.firewall.results", "ok:true")
             if v is not None and v - rbase >= n:
                 t_counted = time.monotonic()
-        if t_counted is not None or time.monotonic() - last_get >= 2:
+        if t_counted is not None or time.monotonic() - last_get >= 5:
             last_get = time.monotonic()
             st, b = api.call("GET", "/subscriber-batches/" + bid + "?items=none")
             if b["state"] != "RUNNING":

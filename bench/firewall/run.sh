@@ -61,6 +61,9 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$CPID" 2>/dev/null || true
   fi
+  if [[ -n "${MAYFLY_BENCH_LOGS:-}" ]]; then # keep the controller's and the lab's logs
+    mkdir -p "$MAYFLY_BENCH_LOGS" && cp -r "$WORK/log" "$MAYFLY_BENCH_LOGS/controller" && cp -r "$WORK/lab/log" "$MAYFLY_BENCH_LOGS/lab" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -177,6 +177,13 @@ int noxs_host_set_subreaper(noxs_error_t *err) {
   return 0;
 }
 
+int noxs_thread_background(noxs_error_t *err) {
+  nx_clear(err);
+  struct sched_param sp = {0};
+  if (sched_setscheduler(0, SCHED_IDLE, &sp) < 0) return nx_fail(err, errno, "SCHED_IDLE");
+  return 0;
+}
+
 int noxs_host_reap(int pid, noxs_error_t *err) {
   nx_clear(err);
   siginfo_t si;
@@ -230,6 +237,12 @@ static int child_main(void *arg) {
   struct child_args *a = arg;
   char c;
   if (read(a->sync_rd, &c, 1) != 1) _exit(126);
+  /* prepared by a background thread (noxs_thread_background): the guest itself runs at
+   * normal priority (still root here: leaving SCHED_IDLE needs no limit) */
+  if (sched_getscheduler(0) == SCHED_IDLE) {
+    struct sched_param sp = {0};
+    if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0) child_fail(a, 23);
+  }
   if (a->userns) {
     if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_fail(a, 1);
     if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_fail(a, 1);
@@ -330,8 +343,9 @@ static const char *child_step_name(int step) {
                                 "remount root read-only", "dup fds", "place fds", "close_range",
                                 "securebits", "drop bounding caps", "capset", "ambient cap",
                                 "no_new_privs", "execve /clickos", "port packet socket",
-                                "port ifindex", "port bind", "enter the park netns"};
-  return step >= 0 && step <= 22 ? names[step] : "?";
+                                "port ifindex", "port bind", "enter the park netns",
+                                "leave SCHED_IDLE"};
+  return step >= 0 && step <= 23 ? names[step] : "?";
 }
 
 static int write_id_maps(pid_t pid, noxs_error_t *err) {

@@ -59,6 +59,13 @@ int noxs_host_set_subreaper(noxs_error_t *err);
 
 /* Reaps one exited child or orphan-adopted pid if it is ours (WNOHANG); 1 reaped, 0 not. */
 int noxs_host_reap(int pid, noxs_error_t *err);
+/*
+ * Puts the calling thread in SCHED_IDLE: it runs only on CPU time nothing else wants. For
+ * the threads that prepare shells ahead (the background half of the split toolstack): a
+ * prepare never competes with boots, the controller or running guests. Shells prepared by
+ * such a thread run their guest at normal priority (the child leaves SCHED_IDLE before exec).
+ */
+int noxs_thread_background(noxs_error_t *err);
 
 /*
  * Prepares a shell. slot: short unique id ([0-9a-z], <= 8 chars) that names the

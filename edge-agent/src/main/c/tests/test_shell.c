@@ -8,6 +8,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,23 @@ TEST(prepared_ports_forward_at_once) {
   return 0;
 }
 
+/* A background (SCHED_IDLE) thread prepares; the guest it starts runs at normal priority. */
+TEST(background_prepare_runs_guest_normally) {
+  if (getuid() != 0) SKIP("needs root");
+  noxs_error_t e;
+  CHECK_OK(init_host(&e), &e);
+  CHECK_OK(noxs_thread_background(&e), &e);
+  CHECK(sched_getscheduler(0) == SCHED_IDLE);
+  noxs_shell_t *s;
+  int rc = noxs_shell_prepare("tsh7", 1, 0, 100, 0, 3000, &s, &e);
+  struct sched_param sp = {0};
+  sched_setscheduler(0, SCHED_OTHER, &sp); /* the test thread back to normal first */
+  CHECK_OK(rc, &e);
+  CHECK(sched_getscheduler(noxs_shell_pid(s)) == SCHED_OTHER);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  return 0;
+}
+
 int main(void) {
   if (getuid() == 0) { /* leftovers of an earlier failed run */
     noxs_error_t e;
@@ -297,5 +315,6 @@ int main(void) {
   RUN(adopt_and_crash);
   RUN(xconnect_bridge_is_made_and_removed);
   RUN(prepared_ports_forward_at_once);
+  RUN(background_prepare_runs_guest_normally);
   HARNESS_END("test_shell");
 }

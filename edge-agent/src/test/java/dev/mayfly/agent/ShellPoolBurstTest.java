@@ -19,10 +19,18 @@ import org.junit.jupiter.api.Test;
 class ShellPoolBurstTest {
   static final class CountingDriver extends TestGuestDriver {
     final AtomicInteger prepares = new AtomicInteger();
+    final java.util.Set<String> background = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.Set<String> preparers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void backgroundThread() {
+      background.add(Thread.currentThread().getName());
+    }
 
     @Override
     public Shell prepare(ShellClass cls) {
       prepares.incrementAndGet();
+      preparers.add(Thread.currentThread().getName());
       return new Shell() {
         @Override
         public ShellClass shellClass() {
@@ -58,6 +66,9 @@ class ShellPoolBurstTest {
       assertThat(pool.ready()).isEqualTo(readyDuring).isLessThan(60);
       assertThat(pool.awaitFull(10, TimeUnit.SECONDS)).as("refilled after the burst").isTrue();
       assertThat(pool.ready()).isEqualTo(60);
+      // every thread that prepared had made itself a background thread first
+      assertThat(d.preparers).isNotEmpty();
+      assertThat(d.background).containsAll(d.preparers);
     } finally {
       pool.close();
     }

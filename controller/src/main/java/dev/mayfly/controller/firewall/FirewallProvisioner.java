@@ -239,8 +239,13 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
       applyReport(r);
     }
     List<String> all = new ArrayList<>(subs);
+    long t0 = System.nanoTime();
     for (int i = 0; i < all.size(); i += cfg.chunk()) {
       sync(all.subList(i, Math.min(all.size(), i + cfg.chunk())));
+    }
+    if (all.size() > cfg.chunk()) {
+      log.info("synced the guests of {} subscribers in {} ms ({} results, {} events applied first)", all.size(),
+          (System.nanoTime() - t0) / 1_000_000, results.size(), events.size());
     }
     if (flushes.stream().anyMatch(Flush::pass)) {
       resendPass(null);
@@ -254,6 +259,7 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   void sync(List<String> ids) {
     List<Outgoing> out = new ArrayList<>();
     Instant now = Instant.now();
+    long t0 = System.nanoTime();
     tx.executeWithoutResult(s -> {
       String[] arr = ids.toArray(String[]::new);
       Map<String, Wanted> wanted = new HashMap<>();
@@ -334,7 +340,12 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
             + " VALUES (?, ?, ?, ?, 'RUNNING', 'PENDING', ?, 1, ?, ?, ?, ?)", inserts);
       }
     });
+    long t1 = System.nanoTime();
     send(out);
+    if (log.isDebugEnabled()) {
+      log.debug("sync of {} subscribers: {} commands, transaction {} ms, send {} ms", ids.size(), out.size(),
+          (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+    }
   }
 
   /**

@@ -32,6 +32,13 @@ public interface GuestDriver extends AutoCloseable {
   Shell prepare(ShellClass shellClass) throws GuestException;
 
   /**
+   * Makes the calling thread a background one, if the driver can: the shell pool's refill
+   * threads call it so that preparing ahead only uses CPU time nothing else wants. Default:
+   * nothing (the thread keeps its priority).
+   */
+  default void backgroundThread() {}
+
+  /**
    * Boots a guest (the "execute" half): takes {@code shell} if given (pooled path),
    * otherwise prepares one in line (cold path). Returns when the guest reported
    * RUNNING, or throws with the guest's own error (e.g. "config:12: ...").

@@ -19,6 +19,8 @@ public interface NoxsLib {
 
   int noxs_host_reap(int pid, Pointer err);
 
+  int noxs_thread_background(Pointer err);
+
   int noxs_shell_prepare(String slot, int nports, long memoryBytes, int cpuWeight, int pidsMax,
       int waitMs, PointerByReference out, Pointer err);
 

@@ -277,6 +277,14 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     }
   }
 
+  /** SCHED_IDLE for the calling thread (the pool's refill threads); a failure is logged, not fatal. */
+  @Override
+  public void backgroundThread() {
+    if (Noxs.lib().noxs_thread_background(Noxs.err()) < 0) {
+      log.warn("{}: background priority not set: {}", Thread.currentThread().getName(), Noxs.message());
+    }
+  }
+
   @Override
   public Shell prepare(ShellClass shellClass) throws GuestException {
     return prepareShell(shellClass, opts.prepareWaitMs());
