@@ -13,6 +13,8 @@
 # (notes.pool_fill_wait_ms, ~70 s for 5066 per agent). About 0.5 MiB per shell. Until guests
 # parked outside their ports' netns (docs/sandbox.md) 10 000 idle shells slowed the whole
 # host and the default was capped at 1024. --pool 32 gives the old small-pool setup.
+# MAYFLY_BENCH_LOGS=DIR keeps the controller's and the lab's logs there (the run's temporary
+# MAYFLY_HOME is removed at exit).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
