@@ -9,6 +9,7 @@
  */
 #include "noxs_internal.h"
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <poll.h>
@@ -177,10 +178,21 @@ int noxs_host_set_subreaper(noxs_error_t *err) {
   return 0;
 }
 
+/* noxs_thread_background: this thread's nice before it was raised, for its guests */
+static __thread int tl_background;
+static __thread int tl_nice_before;
+
 int noxs_thread_background(noxs_error_t *err) {
   nx_clear(err);
-  struct sched_param sp = {0};
-  if (sched_setscheduler(0, SCHED_IDLE, &sp) < 0) return nx_fail(err, errno, "SCHED_IDLE");
+  if (tl_background) return 0;
+  pid_t tid = (pid_t) syscall(SYS_gettid);
+  errno = 0;
+  int cur = getpriority(PRIO_PROCESS, (id_t) tid);
+  if (cur == -1 && errno) return nx_fail(err, errno, "getpriority");
+  int want = cur + NOXS_BACKGROUND_NICE > 19 ? 19 : cur + NOXS_BACKGROUND_NICE;
+  if (setpriority(PRIO_PROCESS, (id_t) tid, want) < 0) return nx_fail(err, errno, "setpriority %d", want);
+  tl_nice_before = cur;
+  tl_background = 1;
   return 0;
 }
 
@@ -225,7 +237,9 @@ struct child_args {
   int userns;
   int nports;   /* ports eth0..: packet sockets opened in the guest's netns before it parks */
   int park_fd;  /* -1: stay in the guest's own netns */
+  int restore_nice; /* prepared by a background thread: the guest's nice value; else INT_MIN */
 };
+
 
 static void child_fail(struct child_args *a, int step) {
   int msg[2] = {errno, step};
@@ -238,11 +252,8 @@ static int child_main(void *arg) {
   char c;
   if (read(a->sync_rd, &c, 1) != 1) _exit(126);
   /* prepared by a background thread (noxs_thread_background): the guest itself runs at
-   * normal priority (still root here: leaving SCHED_IDLE needs no limit) */
-  if (sched_getscheduler(0) == SCHED_IDLE) {
-    struct sched_param sp = {0};
-    if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0) child_fail(a, 23);
-  }
+   * the agent's normal priority (still root here: lowering the nice value is allowed) */
+  if (a->restore_nice != INT_MIN && setpriority(PRIO_PROCESS, 0, a->restore_nice) < 0) child_fail(a, 23);
   if (a->userns) {
     if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_fail(a, 1);
     if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_fail(a, 1);
@@ -344,7 +355,7 @@ static const char *child_step_name(int step) {
                                 "securebits", "drop bounding caps", "capset", "ambient cap",
                                 "no_new_privs", "execve /clickos", "port packet socket",
                                 "port ifindex", "port bind", "enter the park netns",
-                                "leave SCHED_IDLE"};
+                                "restore the nice value"};
   return step >= 0 && step <= 23 ? names[step] : "?";
 }
 
@@ -443,7 +454,8 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
                          .kick_fd = s->kick_fd, .ack_fd = s->ack_fd, .devnull = devnull,
                          .root = nx_host.root_dir, .slot = s->slot, .keep_stderr = nx_host.keep_stderr,
                          .cap_last = nx_host.cap_last, .userns = nx_host.userns,
-                         .nports = nports, .park_fd = nx_host.userns ? -1 : nx_host.park_netns_fd};
+                         .nports = nports, .park_fd = nx_host.userns ? -1 : nx_host.park_netns_fd,
+                         .restore_nice = tl_background ? tl_nice_before : INT_MIN};
   int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS |
               CLONE_NEWIPC | (nx_host.userns ? CLONE_NEWUSER : 0) | SIGCHLD;
   int pidfd = -1;

@@ -60,11 +60,14 @@ int noxs_host_set_subreaper(noxs_error_t *err);
 /* Reaps one exited child or orphan-adopted pid if it is ours (WNOHANG); 1 reaped, 0 not. */
 int noxs_host_reap(int pid, noxs_error_t *err);
 /*
- * Puts the calling thread in SCHED_IDLE: it runs only on CPU time nothing else wants. For
- * the threads that prepare shells ahead (the background half of the split toolstack): a
- * prepare never competes with boots, the controller or running guests. Shells prepared by
- * such a thread run their guest at normal priority (the child leaves SCHED_IDLE before exec).
+ * Raises the calling thread's nice value by NOXS_BACKGROUND_NICE (at most 19). For the
+ * threads that prepare shells ahead (the background half of the split toolstack): a prepare
+ * gets about a tenth of the CPU share of a boot, the controller or a running guest when they
+ * compete. Not SCHED_IDLE: a prepare holds the kernel's RTNL lock for each netlink request,
+ * and a SCHED_IDLE holder starved by busy CPUs would stall every boot on the node behind it.
+ * Shells prepared by such a thread run their guest at the thread's former nice value.
  */
+#define NOXS_BACKGROUND_NICE 10
 int noxs_thread_background(noxs_error_t *err);
 
 /*

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * refills, not even an empty class: a shell prepared during the burst costs the same CPU as a
  * cold boot and only takes it from the creates (profiled: a refill thread per agent took 70%
  * of the host's CPU during a 10 000-firewall bulk). After the burst every thread refills, at
- * background priority ({@link GuestDriver#backgroundThread}: SCHED_IDLE for the sandbox
+ * background priority ({@link GuestDriver#backgroundThread}: nice +10 for the sandbox
  * driver), so an agent whose burst is over does not take CPU from another agent, the
  * controller or the guests on the same host (profiled: 8% of a bulk's CPU before).
  *
@@ -246,7 +246,7 @@ public final class ShellPool implements ShellSource {
   }
 
   private void refillLoop() {
-    driver.backgroundThread(); // prepares use only CPU time nothing else wants (SCHED_IDLE)
+    driver.backgroundThread(); // prepares yield the CPU to boots, controller and guests (nice +10)
     while (!closed) {
       Bucket b = neediest();
       if (b == null) {

@@ -277,7 +277,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     }
   }
 
-  /** SCHED_IDLE for the calling thread (the pool's refill threads); a failure is logged, not fatal. */
+  /** nice +10 for the calling thread (the pool's refill threads; noxs.h); a failure is logged, not fatal. */
   @Override
   public void backgroundThread() {
     if (Noxs.lib().noxs_thread_background(Noxs.err()) < 0) {
