@@ -55,6 +55,9 @@ class FirewallRestartTest extends FirewallTestBase {
 
   /** The guest the subscriber has now, RUNNING (its create answered). */
   String running() throws Exception {
+    // the create is queued at commit and made by the provisioner's thread: wait for it (a read
+    // right after the POST raced it and lost once under CI load)
+    assertThat(provisioner.awaitIdle(10_000)).isTrue();
     String id = status().getGuestId();
     List<Command> creates = sent().stream().filter(c -> c.hasCreate() && c.getGuestId().equals(id)).toList();
     assertThat(creates).as("create of " + id).isNotEmpty();
@@ -140,6 +143,7 @@ class FirewallRestartTest extends FirewallTestBase {
   void aGuestThatNeverRanIsNotRestarted() throws Exception {
     api.createSubscriber(new SubscriberCreate().id(SUB).ueIp("10.77.1.1").edgeNode("edge-a").attachment("ue1")
         .policy(policy()));
+    assertThat(provisioner.awaitIdle(10_000)).isTrue(); // the create is the provisioner's worker's
     String id = status().getGuestId();
     int before = sent().size();
     crash(id, GuestState.CRASHED); // while PENDING: boot trouble, not a crash of a running guest
