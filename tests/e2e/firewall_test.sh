@@ -121,8 +121,18 @@ wait_running "$SUB" "$GEN" && ok "update reported applied" || bad "update applie
 # subscriber is protected again (same policy: 8080 passes, ICMP stays denied)
 api GET "/subscribers/$SUB/policy"
 GUEST3="$(field .firewall.guestId)"
-SLOTF="$(grep -rlx --include='*.state' "guestId=$GUEST3" "$MAYFLY_LAB_DIR/agents/edge-a" 2>/dev/null | head -1)"
-GPID="$(sed -n 's/^pid=//p' "$SLOTF" 2>/dev/null | head -1)"
+# the guest's pid from edge-a's slot journal (tab-separated records; its GUEST record is written
+# just behind the boot, so it may take a moment to appear)
+SLOTF="$(ls "$MAYFLY_LAB_DIR"/agents/edge-a/sandbox/slots/journal "$MAYFLY_LAB_DIR"/agents/edge-a/slots/journal \
+  2>/dev/null | head -1)"
+GPID=""
+for _ in $(seq 1 50); do
+  GPID="$(awk -F'\t' -v g="guestId=$GUEST3" '$1 == "GUEST" {hit = 0; p = ""
+      for (i = 3; i < NF; i++) { if ($i == g) hit = 1; if (substr($i, 1, 4) == "pid=") p = substr($i, 5) }
+      if (hit) pid = p} END {print pid}' "$SLOTF" 2>/dev/null)"
+  [[ -n "$GPID" ]] && break
+  sleep 0.1
+done
 if [[ -n "$GPID" ]] && kill -KILL "$GPID" 2>/dev/null; then
   ok "killed the firewall guest's process (pid $GPID)"
   NEWG=""
@@ -137,7 +147,7 @@ if [[ -n "$GPID" ]] && kill -KILL "$GPID" 2>/dev/null; then
   http_ok ue1 && ok "after the restart: allowed TCP 8080 passes again" || bad "after the restart: TCP 8080"
   icmp_ok ue1 && bad "after the restart: ICMP passes (policy lost)" || ok "after the restart: ICMP still denied"
 else
-  bad "no process found for guest $GUEST3 (slot file '${SLOTF}')"
+  bad "no process found for guest $GUEST3 (slot journal '${SLOTF}')"
 fi
 
 # ---- fail-open subscriber: a pass-all guest
