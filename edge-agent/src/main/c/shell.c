@@ -9,7 +9,6 @@
  */
 #include "noxs_internal.h"
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <poll.h>
@@ -237,7 +236,6 @@ struct child_args {
   int userns;
   int nports;   /* ports eth0..: packet sockets opened in the guest's netns before it parks */
   int park_fd;  /* -1: stay in the guest's own netns */
-  int restore_nice; /* prepared by a background thread: the guest's nice value; else INT_MIN */
 };
 
 
@@ -251,9 +249,6 @@ static int child_main(void *arg) {
   struct child_args *a = arg;
   char c;
   if (read(a->sync_rd, &c, 1) != 1) _exit(126);
-  /* prepared by a background thread (noxs_thread_background): the guest itself runs at
-   * the agent's normal priority (still root here: lowering the nice value is allowed) */
-  if (a->restore_nice != INT_MIN && setpriority(PRIO_PROCESS, 0, a->restore_nice) < 0) child_fail(a, 23);
   if (a->userns) {
     if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_fail(a, 1);
     if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_fail(a, 1);
@@ -354,9 +349,8 @@ static const char *child_step_name(int step) {
                                 "remount root read-only", "dup fds", "place fds", "close_range",
                                 "securebits", "drop bounding caps", "capset", "ambient cap",
                                 "no_new_privs", "execve /clickos", "port packet socket",
-                                "port ifindex", "port bind", "enter the park netns",
-                                "restore the nice value"};
-  return step >= 0 && step <= 23 ? names[step] : "?";
+                                "port ifindex", "port bind", "enter the park netns"};
+  return step >= 0 && step <= 22 ? names[step] : "?";
 }
 
 static int write_id_maps(pid_t pid, noxs_error_t *err) {
@@ -454,8 +448,7 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
                          .kick_fd = s->kick_fd, .ack_fd = s->ack_fd, .devnull = devnull,
                          .root = nx_host.root_dir, .slot = s->slot, .keep_stderr = nx_host.keep_stderr,
                          .cap_last = nx_host.cap_last, .userns = nx_host.userns,
-                         .nports = nports, .park_fd = nx_host.userns ? -1 : nx_host.park_netns_fd,
-                         .restore_nice = tl_background ? tl_nice_before : INT_MIN};
+                         .nports = nports, .park_fd = nx_host.userns ? -1 : nx_host.park_netns_fd};
   int flags = CLONE_VM | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS |
               CLONE_NEWIPC | (nx_host.userns ? CLONE_NEWUSER : 0) | SIGCHLD;
   int pidfd = -1;
@@ -468,6 +461,13 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
   s->pid = pid;
   s->pidfd = pidfd;
   s->is_child = 1;
+  /* prepared by a background thread (noxs_thread_background): the guest runs at the thread's
+   * former nice value. Set from here (root in the host's user namespace) while the child
+   * still waits for the sync byte: a child in its own user namespace could not lower it. */
+  if (tl_background && setpriority(PRIO_PROCESS, (id_t) pid, tl_nice_before) < 0) {
+    nx_fail(err, errno, "guest nice value %d", tl_nice_before);
+    goto kill;
+  }
   close(sync_pipe[0]);
   sync_pipe[0] = -1;
   close(exec_pipe[1]);
