@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -494,9 +493,7 @@ final class SlotJournal implements AutoCloseable {
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
     byte[] chunk = new byte[64 * 1024];
-    byte[] line = new byte[1024];
-    int len = 0;
-    boolean overlong = false;
+    LineBuffer line = new LineBuffer();
     int n;
     while ((n = in.read(chunk)) > 0) {
       int start = 0;
@@ -504,36 +501,19 @@ final class SlotJournal implements AutoCloseable {
         if (chunk[i] != '\n') {
           continue;
         }
-        if (!overlong) {
-          int add = i - start;
-          if (len + add > MAX_LINE) {
-            overlong = true;
-          } else {
-            line = append(line, len, chunk, start, add);
-            len += add;
-          }
-        }
+        line.take(chunk, start, i - start);
         r.lines++;
-        if (overlong) {
+        if (line.overlong) {
           r.skip(name, r.lines, "line longer than " + MAX_LINE + " bytes");
         } else {
-          fold(r, name, r.lines, line, len, utf8);
+          fold(r, name, r.lines, line.bytes(), line.size(), utf8);
         }
-        len = 0;
-        overlong = false;
+        line.clear();
         start = i + 1;
       }
-      if (!overlong && start < n) {
-        int add = n - start;
-        if (len + add > MAX_LINE) {
-          overlong = true;
-        } else {
-          line = append(line, len, chunk, start, add);
-          len += add;
-        }
-      }
+      line.take(chunk, start, n - start);
     }
-    if (len > 0 || overlong) {
+    if (line.size() > 0 || line.overlong) {
       r.lines++;
       r.skip(name, r.lines, "torn last line (no newline at the end)");
     }
@@ -548,13 +528,35 @@ final class SlotJournal implements AutoCloseable {
     }
   }
 
-  private static byte[] append(byte[] line, int len, byte[] src, int off, int add) {
-    if (len + add > line.length) {
-      line = Arrays.copyOf(line, Math.max(len + add, line.length * 2));
+  /** The bytes of one line, up to MAX_LINE; past that only the fact that it was too long. */
+  private static final class LineBuffer extends java.io.ByteArrayOutputStream {
+    boolean overlong;
+
+    LineBuffer() {
+      super(1024);
     }
-    System.arraycopy(src, off, line, len, add);
-    return line;
+
+    void take(byte[] src, int off, int n) {
+      if (overlong || n == 0) {
+        return;
+      }
+      if (count + n > MAX_LINE) {
+        overlong = true;
+        return;
+      }
+      write(src, off, n);
+    }
+
+    byte[] bytes() {
+      return buf;
+    }
+
+    void clear() {
+      reset();
+      overlong = false;
+    }
   }
+
 
   private static void fold(Replay r, String name, long lineNo, byte[] b, int len,
       CharsetDecoder utf8) {
