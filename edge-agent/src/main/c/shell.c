@@ -238,7 +238,6 @@ struct child_args {
   int park_fd;  /* -1: stay in the guest's own netns */
 };
 
-
 static void child_fail(struct child_args *a, int step) {
   int msg[2] = {errno, step};
   (void) !write(a->exec_wr, msg, sizeof msg);
