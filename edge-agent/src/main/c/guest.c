@@ -99,8 +99,15 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
     /* prepared ahead: at most one host-side batch (and the guest end only for another MAC) */
     const char *names[2];
     int ups[2], masters[2], n = 0;
+    int pre = s->pre_master[idx];
     if (bridge && *bridge) {
-      master = nx_ifindex(bridge);
+      char cur[16];
+      /* joined at prepare: still so if that ifindex is still this bridge (a bridge deleted
+       * and made again gets a new index, and deleting it released its ports) */
+      if (pre > 0 && strcmp(bridge, s->pre_bridge[idx]) == 0 && nx_ifname(pre, cur) == 0 && strcmp(cur, bridge) == 0)
+        master = pre;
+      else
+        master = nx_ifindex(bridge);
       if (master <= 0) return nx_fail(err, ENODEV, "port `%s`: bridge `%s`", name, bridge);
     } else if (xconnect && *xconnect) {
       if (nx_ifindex(xconnect) <= 0) return nx_fail(err, ENODEV, "port `%s`: xconnect interface `%s`", name, xconnect);
@@ -113,18 +120,25 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
         if (master < 0) return nx_wrap(err, "port `%s`", name);
       }
       names[n] = xconnect; ups[n] = 1; masters[n] = master; n++;
-    } else if (have_xbr) {
-      master = -1; /* unattached: out of its spare cross-connect bridge */
+    } else if (have_xbr || pre > 0) {
+      master = -1; /* unattached: out of its spare cross-connect bridge or its prepare-time bridge */
     }
     if (!((s->guest_ready >> idx) & 1) || memcmp(m, s->mac[idx], 6) != 0) {
       if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
       if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
     }
     int host_up = (s->host_up >> idx) & 1;
-    if (!(host_up && have_xbr && master == s->xbr_index[idx])) { /* else: already up in it */
+    int in_place = host_up && master > 0 && ((have_xbr && master == s->xbr_index[idx]) || master == pre);
+    if (!in_place) { /* else: already up in it */
       names[n] = host; ups[n] = 1; masters[n] = master; n++;
     }
     if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
+    if (bridge && *bridge) { /* where the host end is now */
+      s->pre_master[idx] = master;
+      snprintf(s->pre_bridge[idx], sizeof s->pre_bridge[idx], "%s", bridge);
+    } else {
+      s->pre_master[idx] = 0;
+    }
     if (host_up) goto dev; /* both ends' carrier was on and settled at prepare: no link-watch */
     goto sync;
   }

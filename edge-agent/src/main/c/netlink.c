@@ -56,8 +56,30 @@ static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, noxs_error_t *er
   }
 }
 
+/* SIOCGIFINDEX / SIOCGIFNAME on the thread's rtnetlink socket (an ioctl the socket family
+ * does not know falls through to dev_ioctl), not if_nametoindex's socket per call */
 int nx_ifindex(const char *name) {
-  return (int) if_nametoindex(name); /* one SIOCGIFINDEX: a hash lookup */
+  noxs_error_t e;
+  struct mnl_socket *nl = host_nl(&e);
+  if (!nl || strlen(name) >= IFNAMSIZ) return (int) if_nametoindex(name);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, strlen(name));
+  if (ioctl(mnl_socket_get_fd(nl), SIOCGIFINDEX, &ifr) < 0) return 0;
+  return ifr.ifr_ifindex;
+}
+
+int nx_ifname(int index, char out[16]) {
+  noxs_error_t e;
+  struct mnl_socket *nl = host_nl(&e);
+  if (!nl) return if_indextoname((unsigned) index, out) ? 0 : -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_ifindex = index;
+  if (ioctl(mnl_socket_get_fd(nl), SIOCGIFNAME, &ifr) < 0) return -1;
+  memcpy(out, ifr.ifr_name, 16);
+  out[15] = '\0';
+  return 0;
 }
 
 int nx_parse_mac(const char *s, uint8_t mac[6]) {

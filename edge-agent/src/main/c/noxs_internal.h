@@ -88,6 +88,8 @@ int nx_nl_links_set(int n, const char *const names[], const int ups[], const int
 int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_error_t *err);
 int nx_nl_link_del(const char *name, noxs_error_t *err);
 int nx_ifindex(const char *name);
+/* the name of interface `index` (SIOCGIFNAME); 0, or -1 if there is none */
+int nx_ifname(int index, char out[16]);
 int nx_tx_csum_off(const char *name, noxs_error_t *err);
 int nx_parse_mac(const char *s, uint8_t mac[6]);
 
@@ -119,6 +121,10 @@ struct noxs_shell {
   uint32_t xbr;
   int xbr_index[NOXS_MAX_DEVS];
   uint8_t mac[NOXS_MAX_DEVS][6];
+  /* prepared ahead (noxs_shell_prepare_b): host end i already enslaved to the bridge
+   * pre_bridge[i] (ifindex pre_master[i]); 0: not enslaved at prepare */
+  int pre_master[NOXS_MAX_DEVS];
+  char pre_bridge[NOXS_MAX_DEVS][16];
 };
 /* a booted guest keeps only its pidfd open (the agent may not raise RLIMIT_NOFILE past
  * 20000 here, and 8000 guests x 5 fds would not fit); page, kick and ack fds are taken

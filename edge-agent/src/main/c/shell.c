@@ -412,11 +412,41 @@ int noxs_shell_prepare(const char *slot, int nports, int64_t memory_bytes, int c
 int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, int64_t memory_bytes,
                          int cpu_weight, int pids_max, int wait_ms, noxs_shell_t **out,
                          noxs_error_t *err) {
+  return noxs_shell_prepare_b(slot, nports, xconnect_mask, NULL, memory_bytes, cpu_weight, pids_max,
+                              wait_ms, out, err);
+}
+
+/* bridges: "" or NULL, else one comma-separated entry per port (empty: none) */
+static int parse_bridges(const char *bridges, int nports, uint32_t xconnect_mask,
+                         char names[NOXS_MAX_DEVS][16], noxs_error_t *err) {
+  memset(names, 0, NOXS_MAX_DEVS * 16);
+  if (!bridges || !*bridges) return 0;
+  const char *p = bridges;
+  for (int i = 0;; i++) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t) (end - p) : strlen(p);
+    if (i >= nports) return nx_fail(err, EINVAL, "bridges `%s`: more entries than the %d ports", bridges, nports);
+    if (len >= 16) return nx_fail(err, EINVAL, "bridges: entry %d: a name of 1-15 chars", i);
+    if (len && (xconnect_mask & (1u << i)))
+      return nx_fail(err, EINVAL, "bridges: port %d is cross-connected (xconnect_mask)", i);
+    for (size_t k = 0; k < len; k++)
+      if (p[k] == '/' || p[k] == ':' || p[k] <= ' ') return nx_fail(err, EINVAL, "bridges: entry %d: not an interface name", i);
+    memcpy(names[i], p, len);
+    if (!end) return 0;
+    p = end + 1;
+  }
+}
+
+int noxs_shell_prepare_b(const char *slot, int nports, uint32_t xconnect_mask, const char *bridges,
+                         int64_t memory_bytes, int cpu_weight, int pids_max, int wait_ms,
+                         noxs_shell_t **out, noxs_error_t *err) {
   nx_clear(err);
   *out = NULL;
   if (!nx_host.initialised) return nx_fail(err, EINVAL, "noxs_host_init was not called");
   if (!nx_slot_valid(slot)) return nx_fail(err, EINVAL, "slot `%s`: 1-8 chars of [0-9a-z]", slot ? slot : "");
   if (nports < 0 || nports > NOXS_MAX_DEVS) return nx_fail(err, EINVAL, "ports: %d not in 0..%d", nports, NOXS_MAX_DEVS);
+  char pre[NOXS_MAX_DEVS][16];
+  if (parse_bridges(bridges, nports, xconnect_mask, pre, err) < 0) return nx_wrap(err, "prepare shell `%s`", slot);
 
   noxs_shell_t *s = shell_new(slot, nports);
   if (!s) return nx_fail(err, ENOMEM, "shell");
@@ -512,7 +542,17 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask, i
     char host[16], br[16];
     nx_host_ifname(host, slot, i);
     if (!(xconnect_mask & (1u << i))) {
-      if (nx_nl_link_set(NULL, host, 1, NULL, 0, err) < 0) goto kill;
+      /* a bridge named for this port (the node's core bridge): the host end joins it now, so
+       * a boot onto that bridge enslaves nothing. Best effort: a missing or full bridge
+       * (EXFULL, 1024 ports) leaves the port to the boot, as without a name. */
+      int bi = pre[i][0] ? nx_ifindex(pre[i]) : 0;
+      noxs_error_t eb;
+      if (bi > 0 && nx_nl_link_set(NULL, host, 1, NULL, bi, &eb) == 0) {
+        s->pre_master[i] = bi;
+        memcpy(s->pre_bridge[i], pre[i], 16);
+      } else if (nx_nl_link_set(NULL, host, 1, NULL, 0, err) < 0) {
+        goto kill;
+      }
       s->host_up |= 1u << i;
       continue;
     }

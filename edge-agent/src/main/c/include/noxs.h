@@ -91,6 +91,17 @@ int noxs_shell_prepare_x(const char *slot, int nports, uint32_t xconnect_mask,
                          noxs_shell_t **out, noxs_error_t *err);
 
 /*
+ * The same, and the host end of port i joins the bridge named by entry i of `bridges` (one
+ * comma-separated entry per port, empty for none; not for ports in xconnect_mask), e.g.
+ * ",mfcore3": a boot that attaches port i to that bridge then enslaves nothing. Best effort:
+ * a bridge that does not exist or is full leaves the port to the boot. A boot naming another
+ * bridge moves the host end there; one naming none takes it out.
+ */
+int noxs_shell_prepare_b(const char *slot, int nports, uint32_t xconnect_mask, const char *bridges,
+                         int64_t memory_bytes, int cpu_weight, int pids_max, int wait_ms,
+                         noxs_shell_t **out, noxs_error_t *err);
+
+/*
  * Re-adopts a running guest after an agent restart: pidfd_open(pid), checks the
  * process start time (clock ticks, /proc/<pid>/stat field 22), takes the page and
  * eventfds from the guest's fds 3, 4, 5 with pidfd_getfd. ENOENT/ESRCH: it is gone.

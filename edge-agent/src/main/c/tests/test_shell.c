@@ -274,6 +274,76 @@ TEST(prepared_ports_forward_at_once) {
   return 0;
 }
 
+static int master_of(const char *dev) {
+  char p[128], buf[32];
+  noxs_error_t e;
+  snprintf(p, sizeof p, "/sys/class/net/%s/master/ifindex", dev);
+  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : 0;
+}
+
+static int brport_state(const char *dev) {
+  char p[128], buf[32];
+  noxs_error_t e;
+  snprintf(p, sizeof p, "/sys/class/net/%s/brport/state", dev);
+  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : -1;
+}
+
+/* noxs_shell_prepare_b: the core port joins the named bridge at prepare, forwarding before
+ * any boot; a boot onto it enslaves nothing, onto another bridge moves it, with none takes it
+ * out; a bridge made again after prepare, a missing one, bad lists */
+TEST(core_bridge_joined_at_prepare) {
+  if (getuid() != 0) SKIP("needs root");
+  noxs_error_t e;
+  CHECK_OK(init_host(&e), &e);
+  nx_nl_link_del("mftbr8", &e);
+  nx_nl_link_del("mftbr9", &e);
+  CHECK(system("for b in mftbr8 mftbr9; do ip link add $b type bridge forward_delay 0 && ip link set $b up || exit 1; done") == 0);
+  noxs_shell_t *s;
+  /* onto the same bridge */
+  CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftbr8", 0, 100, 0, 3000, &s, &e), &e);
+  CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
+  CHECK(brport_state("mftsh8h1") == 3);
+  CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, "mftbr8", NULL, &e), &e);
+  CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
+  CHECK(brport_state("mftsh8h1") == 3);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  /* onto another bridge: moved */
+  CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftbr9", 0, 100, 0, 3000, &s, &e), &e);
+  CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr9"));
+  CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, "mftbr8", NULL, &e), &e);
+  CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
+  CHECK(brport_state("mftsh8h1") == 3);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  /* unattached: taken out */
+  CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftbr9", 0, 100, 0, 3000, &s, &e), &e);
+  CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, NULL, NULL, &e), &e);
+  CHECK(master_of("mftsh8h1") == 0);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  /* the bridge deleted and made again after prepare (its ports released): joined again */
+  CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftbr8", 0, 100, 0, 3000, &s, &e), &e);
+  CHECK_OK(nx_nl_link_del("mftbr8", &e), &e);
+  CHECK(master_of("mftsh8h1") == 0);
+  CHECK(system("ip link add mftbr8 type bridge forward_delay 0 && ip link set mftbr8 up") == 0);
+  CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, "mftbr8", NULL, &e), &e);
+  CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  /* a bridge that does not exist: prepared all the same, the boot reports it */
+  CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftnone", 0, 100, 0, 3000, &s, &e), &e);
+  CHECK(master_of("mftsh8h1") == 0);
+  CHECK(noxs_shell_port_attach(s, 1, "core", NULL, "mftnone", NULL, &e) < 0 && e.status == ENODEV);
+  CHECK(strstr(e.msg, "mftnone") != NULL);
+  CHECK_OK(noxs_shell_destroy(s, &e), &e);
+  /* bad lists: nothing is made */
+  const char *bad[4] = {"a,b,c", "mftbr8,", ",bad/name", ",a-name-too-long-for-linux"};
+  for (int i = 0; i < 4; i++) {
+    CHECK(noxs_shell_prepare_b("tsh8", 2, 1u, bad[i], 0, 100, 0, 3000, &s, &e) < 0 && e.status == EINVAL);
+    CHECK(if_nametoindex("mftsh8h0") == 0);
+  }
+  CHECK_OK(nx_nl_link_del("mftbr8", &e), &e);
+  CHECK_OK(nx_nl_link_del("mftbr9", &e), &e);
+  return 0;
+}
+
 /* A background thread prepares at a raised nice value; the guest it starts runs at the
  * thread's former one. Runs in its own thread (the raise is per thread and one-way). */
 static void *background_prepare(void *arg) {
@@ -309,7 +379,7 @@ int main(void) {
   if (getuid() == 0) { /* leftovers of an earlier failed run */
     noxs_error_t e;
     if (init_host(&e) == 0)
-      for (int i = 1; i <= 5; i++) {
+      for (int i = 1; i <= 8; i++) {
         char slot[8];
         snprintf(slot, sizeof slot, "tsh%d", i);
         /* a guest an earlier failed run left running keeps its cgroup busy: kill it first */
@@ -332,5 +402,6 @@ int main(void) {
   RUN(xconnect_bridge_is_made_and_removed);
   RUN(prepared_ports_forward_at_once);
   RUN(background_prepare_runs_guest_normally);
+  RUN(core_bridge_joined_at_prepare);
   HARNESS_END("test_shell");
 }

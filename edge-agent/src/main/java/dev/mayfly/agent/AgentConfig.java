@@ -274,6 +274,8 @@ public record AgentConfig(
     List<String> l = new ArrayList<>();
     labels.forEach((k, val) -> l.add(k + "=" + val));
     m.put("labels", String.join(",", l));
+    // the node's core bridges, for drivers that prepare firewall shells in them (sandbox)
+    m.put("core-bridges", labels.getOrDefault("mayfly.core-bridge", ""));
     return m;
   }
 }

@@ -84,7 +84,19 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   private final MeterRegistry meters;
   private final CompiledPolicies policies;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-  private final Map<String, String> coreBridges = new ConcurrentHashMap<>();
+  private final Map<String, NodeBridges> coreBridges = new ConcurrentHashMap<>();
+
+  /**
+   * A node's core bridges ({@code a:b:c}) and whether its agent picks one itself (capability
+   * {@value #BRIDGE_CHOICE}).
+   */
+  private record NodeBridges(String bridges, boolean agentPicks) {}
+
+  /**
+   * Agent capability: a port's {@code bridge} may list several bridges separated by {@code :},
+   * and the agent takes the one a pooled shell already joined at prepare.
+   */
+  static final String BRIDGE_CHOICE = "bridge-choice";
   private volatile Thread worker;
   private volatile boolean running;
 
@@ -129,7 +141,8 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
 
   @Override
   public void agentRegistered(String nodeName, Register register) {
-    coreBridges.put(nodeName, register.getLabelsMap().getOrDefault(cfg.coreBridgeLabel(), cfg.coreBridge()));
+    coreBridges.put(nodeName, new NodeBridges(register.getLabelsMap().getOrDefault(cfg.coreBridgeLabel(),
+        cfg.coreBridge()), register.getCapabilitiesList().contains(BRIDGE_CHOICE)));
   }
 
   @Override
@@ -405,22 +418,34 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
   }
 
   /**
-   * The core bridge for a subscriber on {@code node}. The node label {@code mayfly.core-bridge}
-   * (else the default) may list several bridges separated by {@code :}: a Linux bridge holds at
-   * most 1024 ports, so a node with more firewall guests needs more core bridges; a subscriber
-   * always lands on the same one (hash of its id).
+   * The core bridge for a subscriber on {@code node}, as a port's {@code bridge}. The node label
+   * {@code mayfly.core-bridge} (else the default) may list several bridges separated by {@code :}:
+   * a Linux bridge holds at most 1024 ports, so a node with more firewall guests needs more core
+   * bridges. An agent with the capability {@value #BRIDGE_CHOICE} gets the whole list and picks
+   * the bridge a pooled shell joined at prepare (a boot then enslaves nothing there); for any
+   * other agent the subscriber lands on one of them by a hash of its id.
    */
-  String coreBridge(String node, String subscriberId) {
-    String[] all = coreBridge(node).split(":");
-    return all.length == 1 ? all[0] : all[Math.floorMod(subscriberId.hashCode(), all.length)];
+  public String coreBridge(String node, String subscriberId) {
+    NodeBridges nb = nodeBridges(node);
+    if (nb.agentPicks() || nb.bridges().indexOf(':') < 0) {
+      return nb.bridges();
+    }
+    String[] all = nb.bridges().split(":");
+    return all[Math.floorMod(subscriberId.hashCode(), all.length)];
   }
 
   /** The core bridge label of {@code node}: its label {@code mayfly.core-bridge}, else the default. */
   String coreBridge(String node) {
+    return nodeBridges(node).bridges();
+  }
+
+  private NodeBridges nodeBridges(String node) {
     return coreBridges.computeIfAbsent(node, n -> {
-      List<String> labels = jdbc.queryForList("SELECT labels FROM edge_node WHERE name = ?", String.class, n);
-      return labels.isEmpty() ? cfg.coreBridge()
-          : Json.readMap(labels.get(0)).getOrDefault(cfg.coreBridgeLabel(), cfg.coreBridge());
+      List<NodeBridges> rows = jdbc.query("SELECT labels, capabilities FROM edge_node WHERE name = ?",
+          (rs, i) -> new NodeBridges(Json.readMap(rs.getString(1)).getOrDefault(cfg.coreBridgeLabel(),
+              cfg.coreBridge()), rs.getString(2) != null && rs.getString(2).contains('"' + BRIDGE_CHOICE + '"')),
+          n);
+      return rows.isEmpty() ? new NodeBridges(cfg.coreBridge(), false) : rows.get(0);
     });
   }
 

@@ -4,7 +4,6 @@ import dev.mayfly.api.model.FieldError;
 import dev.mayfly.catalog.firewall.CompiledFirewall;
 import dev.mayfly.catalog.firewall.FirewallCompiler;
 import dev.mayfly.catalog.firewall.FirewallPolicy;
-import dev.mayfly.controller.config.Json;
 import dev.mayfly.controller.firewall.FirewallProvisioner;
 import dev.mayfly.controller.firewall.FirewallSettings;
 import dev.mayfly.controller.firewall.PolicyMapper;
@@ -266,10 +265,7 @@ public class MigrationService implements SmartLifecycle {
     FirewallPolicy p = sub.policy() != null ? PolicyMapper.toModel(PolicyMapper.fromJson(sub.policy()))
         : PolicyMapper.PASS_ALL;
     CompiledFirewall c = FirewallCompiler.compile(p, sub.ueIp());
-    List<String> labels = jdbc.queryForList("SELECT labels FROM edge_node WHERE name = ?", String.class,
-        row.targetNode());
-    String bridge = labels.isEmpty() ? fw.coreBridge()
-        : Json.readMap(labels.get(0)).getOrDefault(fw.coreBridgeLabel(), fw.coreBridge());
+    String bridge = provisioner.coreBridge(row.targetNode(), sub.id());
     return GuestSpec.newBuilder()
         .setNfType(FirewallProvisioner.NF_TYPE)
         .setClickConfig(c.clickConfig())

@@ -392,6 +392,19 @@ class SubscribersApiTest extends ApiTestBase {
   }
 
   @Test
+  void anAgentThatPicksTheCoreBridgeGetsThemAll() throws Exception {
+    // capability bridge-choice: the agent takes the bridge its pooled shell joined at prepare
+    registerNode("edge-pick", 16, 1L << 30, Map.of("mayfly.core-bridge", "mfcore0:mfcore1:mfcore2"),
+        "pause", "bridge-choice");
+    registerNode("edge-one", 16, 1L << 30, Map.of("mayfly.core-bridge", "brcore9"), "pause", "bridge-choice");
+    api.createSubscriber(sub("001040000000101", "10.77.3.1", "edge-pick", "p1").policy(webOnly()));
+    api.createSubscriber(sub("001040000000102", "10.77.3.2", "edge-one", "p2").policy(webOnly()));
+    assertThat(commands("edge-pick").get(0).getCreate().getSpec().getPorts(1).getBridge())
+        .isEqualTo("mfcore0:mfcore1:mfcore2");
+    assertThat(commands("edge-one").get(0).getCreate().getSpec().getPorts(1).getBridge()).isEqualTo("brcore9");
+  }
+
+  @Test
   void movingTheSubscriberReplacesTheGuest() throws Exception {
     api.createSubscriber(sub("001010000000001", "10.77.1.1", "edge-a", "ue1").policy(webOnly()));
     Command create = commands("edge-a").get(0);

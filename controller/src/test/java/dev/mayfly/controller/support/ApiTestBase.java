@@ -110,9 +110,14 @@ public abstract class ApiTestBase {
 
   /** What an agent's Register does: the node appears READY, and the gateway treats it as connected. */
   protected void registerNode(String name, int slots, long memoryBytes, Map<String, String> labels) {
+    registerNode(name, slots, memoryBytes, labels, "pause");
+  }
+
+  protected void registerNode(String name, int slots, long memoryBytes, Map<String, String> labels,
+      String... capabilities) {
     gateway.connect(name);
     agents.agentRegistered(name, Register.newBuilder().setNodeName(name).setAgentVersion("test")
-        .setDriver("sandbox").addCapabilities("pause").setDataPlaneAddress("127.0.0.1:7500")
+        .setDriver("sandbox").addAllCapabilities(List.of(capabilities)).setDataPlaneAddress("127.0.0.1:7500")
         .setCapacity(Capacity.newBuilder().setCpus(2).setMemoryBytes(memoryBytes).setGuestSlots(slots))
         .putAllLabels(labels).build());
   }

@@ -66,11 +66,12 @@ final class Noxs {
     }
   }
 
-  static Pointer prepare(String slot, int nports, int xconnectMask, long mem, int cpu, int pids,
-      int waitMs) throws GuestException {
+  /** {@code bridges}: one comma-separated entry per port, the bridge its host end joins now, or null. */
+  static Pointer prepare(String slot, int nports, int xconnectMask, String bridges, long mem, int cpu,
+      int pids, int waitMs) throws GuestException {
     PointerByReference out = new PointerByReference();
-    check(lib().noxs_shell_prepare_x(slot, nports, xconnectMask, mem, cpu, pids, waitMs, out,
-        err()), "prepare");
+    check(lib().noxs_shell_prepare_b(slot, nports, xconnectMask, bridges, mem, cpu, pids, waitMs,
+        out, err()), "prepare");
     return out.getValue();
   }
 

@@ -27,6 +27,9 @@ public interface NoxsLib {
   int noxs_shell_prepare_x(String slot, int nports, int xconnectMask, long memoryBytes,
       int cpuWeight, int pidsMax, int waitMs, PointerByReference out, Pointer err);
 
+  int noxs_shell_prepare_b(String slot, int nports, int xconnectMask, String bridges,
+      long memoryBytes, int cpuWeight, int pidsMax, int waitMs, PointerByReference out, Pointer err);
+
   int noxs_shell_adopt(String slot, int pid, long startTime, int nports, PointerByReference out,
       Pointer err);
 

@@ -54,6 +54,11 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
   private static final int MAX_CHECKPOINT = 256 << 20;
   private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile(
       "[A-Za-z0-9._:-]{1," + MAX_ID + "}");
+  /** A Linux interface name: 1-15 chars, no '/', ':' or blanks (dev_valid_name). */
+  private static final java.util.regex.Pattern IFNAME = java.util.regex.Pattern.compile(
+      "[^/:\\s]{1,15}");
+  private final java.util.concurrent.atomic.AtomicInteger roundRobin =
+      new java.util.concurrent.atomic.AtomicInteger();
   private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile(
       "[A-Za-z0-9_]{1,15}");
 
@@ -219,7 +224,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
 
   @Override
   public Fingerprint fingerprint() {
-    Set<String> caps = new HashSet<>(Set.of("pause", "checkpoint", "handlers"));
+    Set<String> caps = new HashSet<>(Set.of("pause", "checkpoint", "handlers", "bridge-choice"));
     if ("1".equals(hostFacts.get("userns"))) {
       caps.add("userns");
     }
@@ -236,7 +241,51 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
     return new String(c);
   }
 
+  /**
+   * The bridges a pooled shell's host ends join at prepare: with core bridges configured, a
+   * class with cross-connected ports (the personal firewall's) has its other ports in one core
+   * bridge, round robin; null for none.
+   */
+  String[] bridgesAhead(ShellClass cls) {
+    List<String> core = opts.coreBridges();
+    if (core.isEmpty() || cls.xconnectMask() == 0 || cls.ports() == 0) {
+      return null;
+    }
+    String br = core.get(Math.floorMod(roundRobin.getAndIncrement(), core.size()));
+    String[] out = new String[cls.ports()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (cls.xconnectMask() & (1 << i)) != 0 ? null : br;
+    }
+    return out;
+  }
+
+  /**
+   * The bridge a port joins: {@code requested} is one bridge, or several separated by
+   * {@code :} (the controller's "any core bridge of the node"). From several, the one the
+   * shell's host end joined at prepare when it is among them (nothing to enslave), else one
+   * by a hash of the guest id.
+   */
+  static String chooseBridge(String requested, String ahead, String guestId) {
+    if (requested == null || requested.indexOf(':') < 0) {
+      return requested;
+    }
+    String[] all = requested.split(":");
+    if (ahead != null) {
+      for (String b : all) {
+        if (b.equals(ahead)) {
+          return ahead;
+        }
+      }
+    }
+    return all[Math.floorMod(guestId.hashCode(), all.length)];
+  }
+
   private SandboxShell prepareShell(ShellClass cls, int waitMs) throws GuestException {
+    return prepareShell(cls, waitMs, null);
+  }
+
+  private SandboxShell prepareShell(ShellClass cls, int waitMs, String[] ahead)
+      throws GuestException {
     if (closed) {
       throw new GuestException(Code.INVALID_STATE, "sandbox driver is closed");
     }
@@ -255,13 +304,15 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
       try {
         Pointer h;
         try {
-          h = Noxs.prepare(slot, cls.ports(), cls.xconnectMask(), cls.memoryBytes(),
-              cls.cpuWeight(), cls.pidsMax(), waitMs);
+          h = Noxs.prepare(slot, cls.ports(), cls.xconnectMask(),
+              ahead == null ? null : String.join(",", java.util.Arrays.stream(ahead)
+                  .map(b -> b == null ? "" : b).toList()),
+              cls.memoryBytes(), cls.cpuWeight(), cls.pidsMax(), waitMs);
         } catch (GuestException e) {
           forget(slot); // the marker's removal
           throw e;
         }
-        SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0);
+        SandboxShell s = new SandboxShell(this, slot, cls, h, System.nanoTime() - t0, ahead);
         if (tracked != null) {
           tracked.add(slot);
         }
@@ -287,7 +338,7 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
 
   @Override
   public Shell prepare(ShellClass shellClass) throws GuestException {
-    return prepareShell(shellClass, opts.prepareWaitMs());
+    return prepareShell(shellClass, opts.prepareWaitMs(), bridgesAhead(shellClass));
   }
 
   void discardShell(SandboxShell s) {
@@ -380,6 +431,15 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         throw new GuestException(Code.CONFIG_REJECTED,
             "ports." + p.name() + ": bridge and xconnect are exclusive");
       }
+      if (p.bridge() != null && p.bridge().indexOf(':') >= 0) {
+        for (String b : p.bridge().split(":", -1)) {
+          if (!IFNAME.matcher(b).matches()) {
+            throw new GuestException(Code.CONFIG_REJECTED, "ports." + p.name() + ".bridge: '"
+                + p.bridge() + "': each of the bridges separated by ':' must be an interface"
+                + " name of 1-15 chars without '/' or blanks");
+          }
+        }
+      }
     }
   }
 
@@ -449,7 +509,8 @@ public final class SandboxDriver implements GuestDriver, GuestDriver.Pausable,
         List<PortSpec> ports = spec.ports();
         for (int i = 0; i < ports.size(); i++) {
           PortSpec p = ports.get(i);
-          Noxs.check(lib.noxs_shell_port_attach(sh.handle, i, p.name(), p.mac(), p.bridge(),
+          String bridge = chooseBridge(p.bridge(), sh.ahead(i), g.id);
+          Noxs.check(lib.noxs_shell_port_attach(sh.handle, i, p.name(), p.mac(), bridge,
               p.xconnect(), Noxs.err()), "port " + p.name());
         }
         long t2 = System.nanoTime();

@@ -2,6 +2,8 @@ package dev.mayfly.agent.driver.sandbox;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,10 +15,23 @@ import java.util.Map;
  * @param guestStderr guests inherit the agent's stderr (debugging only)
  * @param prepareWaitMs how long prepare waits for the runtime to report PREPARED
  * @param requestTimeoutMs how long boot / checkpoint / handler requests wait for the guest
+ * @param coreBridges the node's core bridges (its label {@code mayfly.core-bridge}, option
+ *     "core-bridges"): a pooled shell with cross-connected ports (the personal firewall's) has
+ *     its other ports' host ends in one of them from prepare on, round robin, so that a boot
+ *     onto that bridge enslaves nothing; empty: none
  */
 public record SandboxOptions(
     Path runtime, Path rootDir, boolean userns, boolean guestStderr, int prepareWaitMs,
-    int requestTimeoutMs) {
+    int requestTimeoutMs, List<String> coreBridges) {
+
+  public SandboxOptions {
+    coreBridges = coreBridges == null ? List.of() : List.copyOf(coreBridges);
+  }
+
+  public SandboxOptions(Path runtime, Path rootDir, boolean userns, boolean guestStderr,
+      int prepareWaitMs, int requestTimeoutMs) {
+    this(runtime, rootDir, userns, guestStderr, prepareWaitMs, requestTimeoutMs, List.of());
+  }
 
   /** Defaults: runtime from {@link #findRuntime}, root under /run/mayfly, no userns. */
   public static SandboxOptions defaults() {
@@ -26,21 +41,39 @@ public record SandboxOptions(
 
   /**
    * From agent options / environment: MAYFLY_CLICKOS (runtime), MAYFLY_GUEST_ROOT,
-   * MAYFLY_USERNS=1, MAYFLY_GUEST_STDERR=1.
+   * MAYFLY_USERNS=1, MAYFLY_GUEST_STDERR=1, "core-bridges" (names separated by {@code :}).
    */
   public static SandboxOptions from(Map<String, String> opts) {
     String root = opts.getOrDefault("MAYFLY_GUEST_ROOT", "/run/mayfly/guest-root");
     return new SandboxOptions(findRuntime(opts), Path.of(root),
         "1".equals(opts.get("MAYFLY_USERNS")), "1".equals(opts.get("MAYFLY_GUEST_STDERR")),
-        3000, 5000);
+        3000, 5000, bridgeList(opts.getOrDefault("core-bridges", "")));
+  }
+
+  /** {@code a:b:c} as a list; blanks dropped. */
+  public static List<String> bridgeList(String text) {
+    List<String> l = new ArrayList<>();
+    for (String b : text.split(":")) {
+      if (!b.isBlank()) {
+        l.add(b.trim());
+      }
+    }
+    return l;
   }
 
   public SandboxOptions withRuntime(Path r) {
-    return new SandboxOptions(r, rootDir, userns, guestStderr, prepareWaitMs, requestTimeoutMs);
+    return new SandboxOptions(r, rootDir, userns, guestStderr, prepareWaitMs, requestTimeoutMs,
+        coreBridges);
   }
 
   public SandboxOptions withRootDir(Path r) {
-    return new SandboxOptions(runtime, r, userns, guestStderr, prepareWaitMs, requestTimeoutMs);
+    return new SandboxOptions(runtime, r, userns, guestStderr, prepareWaitMs, requestTimeoutMs,
+        coreBridges);
+  }
+
+  public SandboxOptions withCoreBridges(List<String> b) {
+    return new SandboxOptions(runtime, rootDir, userns, guestStderr, prepareWaitMs,
+        requestTimeoutMs, b);
   }
 
   /**

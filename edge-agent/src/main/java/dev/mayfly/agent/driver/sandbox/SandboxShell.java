@@ -13,11 +13,15 @@ final class SandboxShell implements Shell {
   final int pid;
   final long startTime;
   final long preparedNanos;
+  /** per port, the bridge its host end joined at prepare; null: none */
+  private final String[] ahead;
   private final SandboxDriver owner;
   private final AtomicBoolean claimed = new AtomicBoolean();
 
-  SandboxShell(SandboxDriver owner, String slot, ShellClass cls, Pointer handle, long prepNanos) {
+  SandboxShell(SandboxDriver owner, String slot, ShellClass cls, Pointer handle, long prepNanos,
+      String[] ahead) {
     this.owner = owner;
+    this.ahead = ahead == null ? null : ahead.clone();
     this.slot = slot;
     this.shellClass = cls;
     this.handle = handle;
@@ -34,6 +38,11 @@ final class SandboxShell implements Shell {
   @Override
   public int pid() {
     return pid;
+  }
+
+  /** The bridge port {@code i}'s host end joined at prepare, or null. */
+  String ahead(int i) {
+    return ahead == null || i >= ahead.length ? null : ahead[i];
   }
 
   /** Takes the shell for one boot; false if it was already taken or discarded. */

@@ -1,7 +1,9 @@
 package dev.mayfly.agent.driver.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mayfly.agent.driver.GuestException;
 import dev.mayfly.agent.driver.GuestInfo;
 import dev.mayfly.agent.driver.GuestSpec;
 import dev.mayfly.agent.driver.GuestState;
@@ -29,6 +31,7 @@ class CrossConnectTest {
   static final String SRV = "mfxsrv";   // netns on the core bridge (10.77.9.2)
   static final String ATT = "mfxatt";   // attachment interface in the host netns
   static final String CORE = "mfxcore"; // core bridge
+  static final String CORE2 = "mfxcore2"; // a second core bridge, without uplink
 
   static GuestSpec fw(String id) {
     return new GuestSpec(id, 1, "firewall", SandboxFixture.FORWARD,
@@ -60,14 +63,10 @@ class CrossConnectTest {
     SandboxFixture.run("ip", "link", "del", ATT);
     SandboxFixture.run("ip", "link", "del", "mfxsrvh");
     SandboxFixture.run("ip", "link", "del", CORE);
+    SandboxFixture.run("ip", "link", "del", CORE2);
   }
 
-  @Test
-  void firewallLayoutForwardsPooledAndColdAndDestroyReleasesTheAttachment() throws Exception {
-    Path rt = SandboxFixture.requireSandbox();
-    cleanupLab();
-    SandboxDriver d = new SandboxDriver(state, SandboxFixture.options(rt));
-    try {
+  static void buildLab() throws Exception {
       sh("ip", "netns", "add", UE);
       sh("ip", "netns", "add", SRV);
       sh("ip", "link", "add", ATT, "type", "veth", "peer", "name", "ue0", "netns", UE);
@@ -79,6 +78,16 @@ class CrossConnectTest {
       sh("ip", "-n", UE, "link", "set", "ue0", "up");
       sh("ip", "-n", SRV, "addr", "add", "10.77.9.2/24", "dev", "srv0");
       sh("ip", "-n", SRV, "link", "set", "srv0", "up");
+
+  }
+
+  @Test
+  void firewallLayoutForwardsPooledAndColdAndDestroyReleasesTheAttachment() throws Exception {
+    Path rt = SandboxFixture.requireSandbox();
+    cleanupLab();
+    SandboxDriver d = new SandboxDriver(state, SandboxFixture.options(rt));
+    try {
+      buildLab();
 
       ShellClass cls = fw("x").shellClass();
       assertThat(cls).isEqualTo(ShellClass.FIREWALL);
@@ -112,5 +121,76 @@ class CrossConnectTest {
       cleanupLab();
     }
     assertThat(SandboxFixture.leftovers(d.trackedSlots())).isEmpty();
+  }
+
+  static String masterOf(String dev) throws Exception {
+    Path m = Path.of("/sys/class/net/" + dev + "/master");
+    return Files.exists(m) ? Files.readSymbolicLink(m).getFileName().toString() : null;
+  }
+
+  /**
+   * With the node's core bridges configured, a pooled firewall shell's core port is in one of
+   * them from prepare on (round robin); a boot given the list takes that one, a boot naming
+   * another bridge moves it; a malformed list is refused naming the field.
+   */
+  @Test
+  void coreBridgesJoinedAtPrepareAndPickedAtBoot() throws Exception {
+    Path rt = SandboxFixture.requireSandbox();
+    cleanupLab();
+    SandboxDriver d = new SandboxDriver(state, SandboxFixture.options(rt)
+        .withCoreBridges(List.of(CORE, CORE2)));
+    try {
+      buildLab();
+      sh("ip", "link", "add", CORE2, "type", "bridge");
+      sh("ip", "link", "set", CORE2, "up");
+      SandboxShell a = (SandboxShell) d.prepare(ShellClass.FIREWALL);
+      SandboxShell b = (SandboxShell) d.prepare(ShellClass.FIREWALL);
+      String inCore = CORE.equals(masterOf("mf" + a.slot + "h1")) ? a.slot : b.slot;
+      SandboxShell first = inCore.equals(a.slot) ? a : b;
+      SandboxShell second = first == a ? b : a;
+      assertThat(masterOf("mf" + first.slot + "h1")).isEqualTo(CORE);
+      assertThat(masterOf("mf" + second.slot + "h1")).as("round robin").isEqualTo(CORE2);
+      assertThat(masterOf("mf" + first.slot + "h0")).isEqualTo("mb" + first.slot + "x0");
+
+      // the list: the bridge joined at prepare
+      GuestSpec pick = new GuestSpec("xc-pick", 1, "firewall", SandboxFixture.FORWARD,
+          List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", CORE2 + ":" + CORE, null, null)),
+          16L << 20, 100, 16, Map.of());
+      assertThat(d.boot(pick, Optional.of(first)).state()).isEqualTo(GuestState.RUNNING);
+      assertThat(masterOf("mf" + first.slot + "h1")).isEqualTo(CORE);
+      assertThat(reaches()).as("UE reaches the server through the guest on the prepared bridge").isTrue();
+      d.destroy("xc-pick");
+      assertThat(reaches()).isFalse();
+
+      // one bridge named, another joined at prepare: moved there
+      assertThat(d.boot(fw("xc-move"), Optional.of(second)).state()).isEqualTo(GuestState.RUNNING);
+      assertThat(masterOf("mf" + second.slot + "h1")).isEqualTo(CORE);
+      assertThat(reaches()).as("UE reaches the server after the move").isTrue();
+      d.destroy("xc-move");
+
+      GuestSpec bad = new GuestSpec("xc-bad", 1, "firewall", SandboxFixture.FORWARD,
+          List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", CORE + "::x", null, null)),
+          16L << 20, 100, 16, Map.of());
+      assertThatThrownBy(() -> d.boot(bad, Optional.empty()))
+          .isInstanceOf(GuestException.class).hasMessageContaining("ports.core.bridge");
+      assertThat(d.list()).isEmpty();
+    } finally {
+      for (GuestInfo g : d.list()) {
+        d.destroy(g.guestId());
+      }
+      d.close();
+      cleanupLab();
+    }
+    assertThat(SandboxFixture.leftovers(d.trackedSlots())).isEmpty();
+  }
+
+  @Test
+  void chooseBridgeTakesThePreparedOneFromAList() {
+    assertThat(SandboxDriver.chooseBridge(null, "a", "g")).isNull();
+    assertThat(SandboxDriver.chooseBridge("br0", "br1", "g")).isEqualTo("br0");
+    assertThat(SandboxDriver.chooseBridge("br0:br1:br2", "br1", "g")).isEqualTo("br1");
+    String h = SandboxDriver.chooseBridge("br0:br1:br2", "other", "guest-7");
+    assertThat(h).isIn("br0", "br1", "br2")
+        .isEqualTo(SandboxDriver.chooseBridge("br0:br1:br2", null, "guest-7"));
   }
 }
