@@ -26,7 +26,8 @@
 # ./mayfly up --lab) hold the lock $LAB_LOCK (flock on fd 9) so that they queue up.
 # Environment: MAYFLY_HOME (bootstrap token + CA of the controller), MAYFLY_LAB_DIR (state,
 # logs, pid files; default $MAYFLY_HOME/lab), MAYFLY_LAB_POOL (warm shells per agent, 16),
-# MAYFLY_LAB_SLOTS (guest slots per agent, 6000).
+# MAYFLY_LAB_SLOTS (guest slots per agent, 6000), MAYFLY_AGENT_JAVA_OPTS (extra JVM options of
+# the agents, split on blanks).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -107,10 +108,12 @@ cmd_up() {
     nsx "mf-edge-$e" ip addr add "$(ctl_edge_ip "$e")/30" dev ctl0
     nsx "mf-edge-$e" ip link set ctl0 up
     # core bridge(s) of the node, each with an uplink to the core network (a Linux bridge
-    # holds at most 1024 ports: more guests per node need more bridges)
+    # holds at most 1024 ports: more guests per node need more bridges). No multicast
+    # snooping: firewall guests join no groups, and a snooping bridge gives every port a
+    # multicast context and two own-query timers (docs/sandbox.md)
     local k
     for ((k = 0; k < nbr; k++)); do
-      nsx "mf-edge-$e" ip link add "mfcore$k" type bridge forward_delay 0
+      nsx "mf-edge-$e" ip link add "mfcore$k" type bridge forward_delay 0 mcast_snooping 0
       nsx "mf-edge-$e" ip link set "mfcore$k" up
       nsx "mf-edge-$e" ip link add "core$k" type veth peer name "to-$e$k" netns mf-core
       nsx "mf-edge-$e" ip link set "core$k" master "mfcore$k" up
@@ -177,7 +180,7 @@ cmd_up() {
       # /sys and hide the cgroup hierarchies the sandbox driver needs)
       setsid nsenter --net="/run/netns/mf-edge-$e" env MAYFLY_CLICKOS="$MAYFLY_LAB_DIR/clickos" \
         MAYFLY_POOL_SIZE="${MAYFLY_LAB_POOL:-16}" \
-        java -Xmx1g -jar "$MAYFLY_LAB_DIR/agent.jar" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
+        java -Xmx1g ${MAYFLY_AGENT_JAVA_OPTS:-} -jar "$MAYFLY_LAB_DIR/agent.jar" --controller "$(ctl_root_ip "$e"):$sb_port" --node-name "edge-$e" \
         --state-dir "$MAYFLY_LAB_DIR/agents/edge-$e" \
         --bootstrap-token-file "$MAYFLY_HOME/bootstrap-token" --ca-cert "$MAYFLY_HOME/pki/ca.pem" \
         --guest-slots "${MAYFLY_LAB_SLOTS:-6000}" --destroy-guests-on-exit --labels "$labels" \

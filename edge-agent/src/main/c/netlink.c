@@ -314,6 +314,13 @@ static int bridge_create(const char *name, int up, noxs_error_t *err) {
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
   struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+  /* no multicast snooping in a two-port cross-connect: without it a port gets no per-port
+   * multicast context and no own-query timers (two per port, fired at once on enslave and
+   * re-armed for ever: br_multicast_port_query_expired), and br_add_if skips
+   * br_multicast_enable_port */
+  struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
+  mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, linkinfo);
   if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "create bridge `%s`", name);
   int idx = nx_ifindex(name);

@@ -303,6 +303,10 @@ TEST(core_bridge_joined_at_prepare) {
   CHECK_OK(noxs_shell_prepare_b("tsh8", 2, 1u, ",mftbr8", 0, 100, 0, 3000, &s, &e), &e);
   CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
   CHECK(brport_state("mftsh8h1") == 3);
+  { /* the cross-connect bridge made at prepare has no multicast snooping */
+    char buf[8];
+    CHECK(nx_read_file("/sys/class/net/mbtsh8x0/bridge/multicast_snooping", buf, sizeof buf, &e) > 0 && buf[0] == '0');
+  }
   CHECK_OK(noxs_shell_port_attach(s, 1, "core", NULL, "mftbr8", NULL, &e), &e);
   CHECK(master_of("mftsh8h1") == (int) if_nametoindex("mftbr8"));
   CHECK(brport_state("mftsh8h1") == 3);
