@@ -133,6 +133,10 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
       names[n] = host; ups[n] = 1; masters[n] = master; n++;
     }
     if (nx_nl_links_set(n, names, ups, masters, err) < 0) return nx_wrap(err, "port `%s`", name);
+    /* a host end that joined its bridge at prepare gets no flooding until now (shell.c);
+     * also after an agent restart, when that is no longer known */
+    if (bridge && *bridge && (pre > 0 || s->adopted) && nx_nl_brport_flood(host, 1, err) < 0)
+      return nx_wrap(err, "port `%s`", name);
     if (bridge && *bridge) { /* where the host end is now */
       s->pre_master[idx] = master;
       snprintf(s->pre_bridge[idx], sizeof s->pre_bridge[idx], "%s", bridge);
@@ -158,6 +162,7 @@ int noxs_shell_port_attach(noxs_shell_t *s, int idx, const char *name, const cha
   if (!s->guest_nl && !(s->guest_nl = nx_nl_open_ports(s->pidfd, err))) return nx_wrap(err, "port `%s`", name);
   if (nx_nl_link_set(s->guest_nl, guest, 1, m, 0, err) < 0) return nx_wrap(err, "port `%s` guest end", name);
   if (nx_nl_link_set(NULL, host, 1, NULL, master, err) < 0) return nx_wrap(err, "port `%s` host end", name);
+  if (bridge && *bridge && s->adopted && nx_nl_brport_flood(host, 1, err) < 0) return nx_wrap(err, "port `%s`", name);
 sync:;
   /* Bringing the host end up turned both ends' carrier on; until the kernel's link-watch
    * has run for them the guest end has no qdisc (drops) and the bridge keeps the host end

@@ -300,6 +300,25 @@ int nx_nl_links_sync(void *guest_sock, int n, const char *const names[], noxs_er
   return send_batch(nl, buf, len, first, n, names, "sync", err);
 }
 
+int nx_nl_brport_flood(const char *name, int on, noxs_error_t *err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct mnl_socket *nl = host_nl(err);
+  if (!nl) return -1;
+  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_SETLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof *ifm);
+  ifm->ifi_family = AF_BRIDGE;
+  ifm->ifi_index = nx_ifindex(name);
+  if (ifm->ifi_index <= 0) return nx_fail(err, ENODEV, "bridge port `%s`", name);
+  struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+  mnl_attr_put_u8(nlh, IFLA_BRPORT_BCAST_FLOOD, on ? 1 : 0);
+  mnl_attr_put_u8(nlh, IFLA_BRPORT_MCAST_FLOOD, on ? 1 : 0);
+  mnl_attr_nest_end(nlh, pi);
+  if (nl_talk(nl, nlh, err) < 0) return nx_wrap(err, "bridge port `%s` flooding %s", name, on ? "on" : "off");
+  return 0;
+}
+
 static int bridge_create(const char *name, int up, noxs_error_t *err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct mnl_socket *nl = host_nl(err);

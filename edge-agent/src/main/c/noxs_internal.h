@@ -78,6 +78,9 @@ int nx_nl_ipv6_quiet(void *guest_sock, const char *name, noxs_error_t *err);
 int nx_nl_bridge_create(const char *name, noxs_error_t *err);
 /* the same, created down (prepare: IPv6 is turned off before it comes up) */
 int nx_nl_bridge_create_down(const char *name, noxs_error_t *err);
+/* bridge port `name`: broadcast and multicast flooding to it on or off (AF_BRIDGE
+ * RTM_SETLINK, IFLA_BRPORT_BCAST_FLOOD / IFLA_BRPORT_MCAST_FLOOD) */
+int nx_nl_brport_flood(const char *name, int on, noxs_error_t *err);
 /* n RTM_NEWLINK requests (name, up, master as in nx_nl_link_set, no MAC) sent in one
  * sendmsg on the host socket; waits for all n acks; the first error wins */
 int nx_nl_links_set(int n, const char *const names[], const int ups[], const int masters[],
@@ -124,6 +127,7 @@ struct noxs_shell {
   /* prepared ahead (noxs_shell_prepare_b): host end i already enslaved to the bridge
    * pre_bridge[i] (ifindex pre_master[i]); 0: not enslaved at prepare */
   int pre_master[NOXS_MAX_DEVS];
+  int adopted;                 /* noxs_shell_adopt: what prepare did is not known */
   char pre_bridge[NOXS_MAX_DEVS][16];
 };
 /* a booted guest keeps only its pidfd open (the agent may not raise RLIMIT_NOFILE past

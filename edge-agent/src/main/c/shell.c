@@ -547,7 +547,13 @@ int noxs_shell_prepare_b(const char *slot, int nports, uint32_t xconnect_mask, c
        * (EXFULL, 1024 ports) leaves the port to the boot, as without a name. */
       int bi = pre[i][0] ? nx_ifindex(pre[i]) : 0;
       noxs_error_t eb;
-      if (bi > 0 && nx_nl_link_set(NULL, host, 1, NULL, bi, &eb) == 0) {
+      /* no broadcast or multicast flooding to a shell waiting in the pool: with thousands of
+       * pooled shells in the core bridges every ARP request of the core network was copied
+       * to each, overflowed the CPU's backlog (netdev_max_backlog) and the copy for a running
+       * guest was lost - its subscriber unreachable. The boot turns flooding on. Enslaved
+       * down, flooding off, then up: no frame is flooded to it in between. */
+      if (bi > 0 && nx_nl_link_set(NULL, host, 0, NULL, bi, &eb) == 0) {
+        if (nx_nl_brport_flood(host, 0, err) < 0 || nx_nl_link_set(NULL, host, 1, NULL, 0, err) < 0) goto kill;
         s->pre_master[i] = bi;
         memcpy(s->pre_bridge[i], pre[i], 16);
       } else if (nx_nl_link_set(NULL, host, 1, NULL, 0, err) < 0) {
@@ -701,6 +707,7 @@ int noxs_shell_adopt(const char *slot, int pid, uint64_t start_time, int nports,
   siginfo_t si;
   memset(&si, 0, sizeof si);
   s->is_child = waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+  s->adopted = 1;
   int pst = noxs_shell_state(s);
   s->trim = pst != NOXS_STATE_EMPTY && pst != NOXS_STATE_PREPARED;
   nx_trim(s);
