@@ -325,18 +325,19 @@ public class SubscriberService {
   /** A subscriber row joined with its live guest (guest columns null when none). */
   record Row(String id, String ueIp, String node, String attachment, Boolean failOpen, String policyJson,
       long generation, Instant createdAt, Instant updatedAt, String guestId, String guestNode, String guestState,
-      Long applied, String error, Instant guestUpdatedAt, Integer batchIndex) {}
+      Long applied, String error, Instant guestUpdatedAt, Integer batchIndex, Integer restarts,
+      Instant lastRestartAt) {}
 
   static final String ROW_SELECT = "SELECT s.id, s.ue_ip, s.edge_node, s.attachment, s.fail_open, s.policy,"
       + " s.policy_generation, s.created_at, s.updated_at, g.guest_id, g.node_name, g.state, g.applied_policy_gen,"
-      + " g.error, g.updated_at, s.batch_index FROM subscriber s"
+      + " g.error, g.updated_at, s.batch_index, g.restarts, g.last_restart_at FROM subscriber s"
       + " LEFT JOIN firewall_guest g ON g.subscriber_id = s.id AND g.desired = 'RUNNING'";
 
   static Row row(ResultSet rs, int n) throws SQLException {
     return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), (Boolean) rs.getObject(5),
         rs.getString(6), rs.getLong(7), inst(rs.getTimestamp(8)), inst(rs.getTimestamp(9)), rs.getString(10),
         rs.getString(11), rs.getString(12), (Long) rs.getObject(13), rs.getString(14), inst(rs.getTimestamp(15)),
-        (Integer) rs.getObject(16));
+        (Integer) rs.getObject(16), (Integer) rs.getObject(17), inst(rs.getTimestamp(18)));
   }
 
   private static Instant inst(Timestamp t) {
@@ -398,6 +399,10 @@ public class SubscriberService {
       s.setAppliedGeneration(r.applied());
       s.setError(r.error());
       s.setUpdatedAt(OperationViews.time(r.guestUpdatedAt()));
+      s.setRestarts(r.restarts() == null ? 0 : r.restarts());
+      if (r.lastRestartAt() != null) {
+        s.setLastRestartAt(OperationViews.time(r.lastRestartAt()));
+      }
     }
     return s;
   }

@@ -97,6 +97,8 @@ class FirewallRestartTest extends FirewallTestBase {
         .contains("killed by signal 9");
     assertThat(running()).isEqualTo(second);
     assertThat(restarts(second)).isEqualTo(1);
+    assertThat(status().getRestarts()).isEqualTo(1);
+    assertThat(status().getLastRestartAt()).isNotNull();
     // the destroy of the dead guest is answered: its row goes
     answer(after.stream().filter(Command::hasDestroy).findFirst().orElseThrow());
     assertThat(jdbc.queryForObject("SELECT count(*) FROM firewall_guest WHERE guest_id = ?", Integer.class, first))
@@ -113,6 +115,7 @@ class FirewallRestartTest extends FirewallTestBase {
       assertThat(st.getError()).contains("restart " + n + " of");
       String next = st.getGuestId();
       assertThat(restarts(next)).isEqualTo(n);
+      assertThat(st.getRestarts()).isEqualTo(n);
       assertThat(jdbc.queryForObject("SELECT restart_at IS NOT NULL FROM firewall_guest WHERE guest_id = ?",
           Boolean.class, next)).isTrue();
       jdbc.update("UPDATE firewall_guest SET restart_at = now() - interval '1 second' WHERE guest_id = ?", next);
@@ -137,6 +140,8 @@ class FirewallRestartTest extends FirewallTestBase {
     assertThat(fresh).isNotEqualTo(cur);
     assertThat(running()).isEqualTo(fresh);
     assertThat(restarts(fresh)).isZero();
+    assertThat(status().getRestarts()).isZero();
+    assertThat(status().getLastRestartAt()).isNull();
   }
 
   @Test
