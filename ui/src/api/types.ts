@@ -51,6 +51,7 @@ export interface FirewallPolicy { defaultInbound?: FirewallAction; defaultOutbou
 export interface FirewallStatus {
   state: FirewallState; mode: 'POLICY' | 'FAIL_OPEN' | 'BLOCKED'; node?: string; guestId?: string;
   generation?: number; appliedGeneration?: number; error?: string; updatedAt?: string;
+  restarts?: number; lastRestartAt?: string;
 }
 export interface Subscriber {
   id: string; ueIp: string; edgeNode: string; attachment: string; failOpen: boolean; hasPolicy: boolean;

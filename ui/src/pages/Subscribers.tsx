@@ -234,6 +234,7 @@ export function SubscriberPage({ id }: { id: string }) {
             <div><dt>Enforces</dt><dd>{f.mode === 'POLICY' ? 'the policy' : f.mode === 'FAIL_OPEN' ? 'nothing (passes all)' : 'nothing passes (blocked)'}</dd></div>
             <div><dt>Policy generation</dt><dd>wanted {f.generation ?? fw?.generation ?? '–'}, applied {f.appliedGeneration ?? '–'}</dd></div>
             <div><dt>Last change</dt><dd>{time(f.updatedAt)}</dd></div>
+            {f.restarts ? <div><dt>Automatic restarts</dt><dd data-testid="fw-restarts">{f.restarts}, last {time(f.lastRestartAt)}</dd></div> : null}
             {f.error ? <div><dt>Error</dt><dd className="op-error">{f.error}</dd></div> : null}
           </dl>
         </div>
