@@ -274,26 +274,16 @@ TEST(prepared_ports_forward_at_once) {
   return 0;
 }
 
-static int master_of(const char *dev) {
-  char p[128], buf[32];
+/* an integer from /sys/class/net/DEV/WHAT, or `none` if the file is not there */
+static int net_int(const char *dev, const char *what, int none) {
+  char p[160], buf[32];
   noxs_error_t e;
-  snprintf(p, sizeof p, "/sys/class/net/%s/master/ifindex", dev);
-  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : 0;
+  snprintf(p, sizeof p, "/sys/class/net/%s/%s", dev, what);
+  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : none;
 }
-
-static int brport_flag(const char *dev, const char *flag) {
-  char p[128], buf[32];
-  noxs_error_t e;
-  snprintf(p, sizeof p, "/sys/class/net/%s/brport/%s", dev, flag);
-  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : -1;
-}
-
-static int brport_state(const char *dev) {
-  char p[128], buf[32];
-  noxs_error_t e;
-  snprintf(p, sizeof p, "/sys/class/net/%s/brport/state", dev);
-  return nx_read_file(p, buf, sizeof buf, &e) > 0 ? atoi(buf) : -1;
-}
+#define master_of(dev) net_int(dev, "master/ifindex", 0)
+#define brport_state(dev) net_int(dev, "brport/state", -1)
+#define brport_flag(dev, flag) net_int(dev, "brport/" flag, -1)
 
 /* noxs_shell_prepare_b: the core port joins the named bridge at prepare, forwarding before
  * any boot; a boot onto it enslaves nothing, onto another bridge moves it, with none takes it

@@ -34,9 +34,24 @@ class CrossConnectTest {
   static final String CORE2 = "mfxcore2"; // a second core bridge, without uplink
 
   static GuestSpec fw(String id) {
+    return fw(id, CORE);
+  }
+
+  /** {@code core}: the core port's bridge, or several separated by ':'. */
+  static GuestSpec fw(String id, String core) {
     return new GuestSpec(id, 1, "firewall", SandboxFixture.FORWARD,
-        List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", CORE, null, null)),
+        List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", core, null, null)),
         16L << 20, 100, 16, Map.of());
+  }
+
+  /** Destroys what the test left running, closes the driver, removes the lab; nothing stays. */
+  static void tearDown(SandboxDriver d) throws Exception {
+    for (GuestInfo g : d.list()) {
+      d.destroy(g.guestId());
+    }
+    d.close();
+    cleanupLab();
+    assertThat(SandboxFixture.leftovers(d.trackedSlots())).isEmpty();
   }
 
   static void sh(String... cmd) throws Exception {
@@ -114,13 +129,8 @@ class CrossConnectTest {
       assertThat(reaches()).as("UE reaches the server through the cold guest").isTrue();
       d.destroy("xc-cold");
     } finally {
-      for (GuestInfo g : d.list()) {
-        d.destroy(g.guestId());
-      }
-      d.close();
-      cleanupLab();
+      tearDown(d);
     }
-    assertThat(SandboxFixture.leftovers(d.trackedSlots())).isEmpty();
   }
 
   static String masterOf(String dev) throws Exception {
@@ -153,9 +163,7 @@ class CrossConnectTest {
       assertThat(masterOf("mf" + first.slot + "h0")).isEqualTo("mb" + first.slot + "x0");
 
       // the list: the bridge joined at prepare
-      GuestSpec pick = new GuestSpec("xc-pick", 1, "firewall", SandboxFixture.FORWARD,
-          List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", CORE2 + ":" + CORE, null, null)),
-          16L << 20, 100, 16, Map.of());
+      GuestSpec pick = fw("xc-pick", CORE2 + ":" + CORE);
       assertThat(d.boot(pick, Optional.of(first)).state()).isEqualTo(GuestState.RUNNING);
       assertThat(masterOf("mf" + first.slot + "h1")).isEqualTo(CORE);
       assertThat(reaches()).as("UE reaches the server through the guest on the prepared bridge").isTrue();
@@ -168,20 +176,13 @@ class CrossConnectTest {
       assertThat(reaches()).as("UE reaches the server after the move").isTrue();
       d.destroy("xc-move");
 
-      GuestSpec bad = new GuestSpec("xc-bad", 1, "firewall", SandboxFixture.FORWARD,
-          List.of(new PortSpec("access", null, ATT, null), new PortSpec("core", CORE + "::x", null, null)),
-          16L << 20, 100, 16, Map.of());
+      GuestSpec bad = fw("xc-bad", CORE + "::x");
       assertThatThrownBy(() -> d.boot(bad, Optional.empty()))
           .isInstanceOf(GuestException.class).hasMessageContaining("ports.core.bridge");
       assertThat(d.list()).isEmpty();
     } finally {
-      for (GuestInfo g : d.list()) {
-        d.destroy(g.guestId());
-      }
-      d.close();
-      cleanupLab();
+      tearDown(d);
     }
-    assertThat(SandboxFixture.leftovers(d.trackedSlots())).isEmpty();
   }
 
   @Test
