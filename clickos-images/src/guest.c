@@ -323,9 +323,12 @@ static void prefault(void) {
     __asm__ volatile("" : : "r"(p) : "memory"); /* the compiler may not drop malloc/free */
     free(p);
   }
-  volatile char *pg = (volatile char *)page;
-  for (uint32_t off = NOXS_CONFIG_OFF; off < NOXS_CONFIG_OFF + 8192u; off += 4096u) pg[off] = 0;
-  pg[NOXS_RESULT_OFF] = 0;
+  /* read, never write: on the cold path the agent writes the configuration and kicks BOOT
+   * without waiting for PREPARED, so it may already be in the page (a read of a hole in a
+   * shared memfd mapping allocates and clears the page all the same) */
+  volatile const char *pg = (volatile const char *)page;
+  for (uint32_t off = NOXS_CONFIG_OFF; off < NOXS_CONFIG_OFF + 8192u; off += 4096u) (void)pg[off];
+  (void)pg[NOXS_RESULT_OFF];
 }
 
 static int boot(bool restore) {
