@@ -28,10 +28,16 @@ public record MayflyProperties(
 
   public record Placement(@DefaultValue("SPREAD") Strategy ranker) {}
 
+  /**
+   * {@code mayfly.reconcile.*}. {@code resendAfter}: an unanswered command is sent again after
+   * this long; {@code resendAfterLive}: the same for a command sent over the node's current
+   * connection (TCP delivered it; the agent is busy, and a resend only adds to its queue).
+   */
   public record Reconcile(
       @DefaultValue("2s") Duration interval,
       @DefaultValue("10s") Duration resendAfter,
-      @DefaultValue("3") int maxRestarts) {}
+      @DefaultValue("3") int maxRestarts,
+      @DefaultValue("2m") Duration resendAfterLive) {}
 
   public record Nodes(
       @DefaultValue("10s") Duration heartbeatTimeout,

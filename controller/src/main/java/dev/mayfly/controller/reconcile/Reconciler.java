@@ -40,7 +40,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Compares desired with observed state and sends commands. One pass:
  * <ol>
  *   <li>instances whose current generation the agent has not answered, not sent yet or
- *       sent longer than {@code mayfly.reconcile.resend-after} ago, get CreateGuest
+ *       sent longer than {@code mayfly.reconcile.resend-after} ago (over the node's current
+ *       connection: {@code resend-after-live}, 2 min), get CreateGuest
  *       (desired RUNNING) or DestroyGuest (desired DELETED) — only when their node is
  *       connected; commands for an unreachable node wait;</li>
  *   <li>guests that CRASHED or STOPPED while desired RUNNING are restarted with the next
@@ -147,8 +148,15 @@ public class Reconciler implements ReconcileTrigger, SmartLifecycle {
       return;
     }
     boolean first = i.dispatchedGeneration() < i.generation();
-    if (!first && i.dispatchedAt() != null && i.dispatchedAt().isAfter(now.minus(cfg.resendAfter()))) {
-      return;
+    if (!first && i.dispatchedAt() != null) {
+      if (i.dispatchedAt().isAfter(now.minus(cfg.resendAfter()))) {
+        return;
+      }
+      Instant since = gateway.connectedSince(i.nodeName());
+      if (since != null && !i.dispatchedAt().isBefore(since)
+          && i.dispatchedAt().isAfter(now.minus(cfg.resendAfterLive()))) {
+        return; // sent over the live connection: the agent has it (resend-after-live)
+      }
     }
     Command cmd;
     boolean create = i.desired() == NfInstanceEntity.Desired.RUNNING;

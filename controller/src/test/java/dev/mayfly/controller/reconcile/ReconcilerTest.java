@@ -37,6 +37,31 @@ class ReconcilerTest extends ApiTestBase {
   }
 
   @Test
+  void aCommandSentOverTheLiveConnectionWaitsForResendAfterLive() throws Exception {
+    // in these tests resend-after is 1 h and resend-after-live 3 h (ApiTestBase)
+    registerNode("n1");
+    gateway.connect("n1", java.time.Instant.now().minusSeconds(10 * 3600));
+    UUID id = create("n1");
+    reconciler.reconcileNow();
+    assertThat(gateway.sentTo("n1")).hasSize(1);
+    // past resend-after, but sent over the current connection: not again
+    jdbc.update("update nf_instance set dispatched_at = now() - interval '90 minutes' where id = ?", id);
+    reconciler.reconcileNow();
+    assertThat(gateway.sentTo("n1")).hasSize(1);
+    // the node reconnected since: the command may have been lost with the old connection
+    gateway.connect("n1", java.time.Instant.now().minusSeconds(5));
+    reconciler.reconcileNow();
+    assertThat(gateway.sentTo("n1")).hasSize(2);
+    // past resend-after-live on the live connection: sent again too
+    gateway.connect("n1", java.time.Instant.now().minusSeconds(10 * 3600));
+    jdbc.update("update nf_instance set dispatched_at = now() - interval '4 hours' where id = ?", id);
+    reconciler.reconcileNow();
+    List<Command> sent = gateway.sentTo("n1");
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(2).getGeneration()).isEqualTo(sent.get(0).getGeneration());
+  }
+
+  @Test
   void everyDescriptorPortIsInTheGuestSpecAttachedOrNot() throws Exception {
     registerNode("n1");
     instancesApi.createNfInstance(new NfInstanceCreate().nf("passthrough").node("n1")

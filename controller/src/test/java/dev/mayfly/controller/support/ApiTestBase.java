@@ -45,6 +45,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "mayfly.admin.password=" + ApiTestBase.PASSWORD,
     "mayfly.reconcile.interval=1h",
     "mayfly.reconcile.resend-after=1h",
+    "mayfly.reconcile.resend-after-live=3h",
     "mayfly.nodes.liveness-check-interval=1h",
     "mayfly.nodes.heartbeat-timeout=30s",
     "mayfly.api.max-body-bytes=65536",
