@@ -78,16 +78,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$WORK/log" "$ROOT/bench/results"
 echo "[bench firewall] controller (MAYFLY_HOME=$WORK) ..." >&2
 cp controller/target/mayfly-controller.jar "$WORK/controller.jar" # a rebuild must not pull it away under us
-# JIT: C2 compiles a method after ~5000 calls (Tier4InvocationThreshold) or 40 000 loop
-# back-edges, so a warm-up of 2000 subscribers leaves the per-item paths to be compiled during
-# the measured bulk - by 0.8 to 2.3 core-seconds of the controller's compilers in two runs of
-# the same code, which moved the rate by ±30%. The bench's JVMs compile at a fifth of those
-# counts, so that the warm-up compiles what a controller and agents that have run for a while
-# have compiled (docs/firewall.md). MAYFLY_BENCH_JIT_OPTS= (empty) measures fresh JVMs.
-JIT_OPTS="${MAYFLY_BENCH_JIT_OPTS--XX:Tier4InvocationThreshold=1000 -XX:Tier4MinInvocationThreshold=200 -XX:Tier4CompileThreshold=3000 -XX:Tier4BackEdgeThreshold=8000}"
-export MAYFLY_AGENT_JAVA_OPTS="${MAYFLY_AGENT_JAVA_OPTS:-$JIT_OPTS}"
-# shellcheck disable=SC2086 # JIT_OPTS: several options
-java $JIT_OPTS -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
+java -jar "$WORK/controller.jar" --server.port="$HP" --mayfly.southbound.port="$SP" \
   --mayfly.southbound.extra-sans=10.77.254.1,10.77.254.5 --mayfly.admin.password="$PW" \
   --logging.level.dev.mayfly=WARN \
   >"$WORK/log/controller.log" 2>&1 9>&- &
