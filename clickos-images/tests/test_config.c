@@ -37,6 +37,22 @@ TEST(compound_and_define) {
   str_free(&e.first);
 }
 
+/* a compound whose ports connect to each other (input[0] -> input[1]) used to double its
+ * connections in every round of tunnel elimination (670 MB, fuzz_config): each expansion now
+ * adds a connection once */
+TEST(compound_ports_into_each_other_stay_small) {
+  Config c; ErrCtx e;
+  int rc = parse("elementclass X { input -> Paint(1) -> [0]output; input[0] -> input[1] -> [1]output }\n"
+                 "x :: X; Idle -> x -> Discard; Idle -> [1]x[1] -> Discard;", &c, &e);
+  CHECK(rc == 0 || e.nerrors > 0);
+  if (rc == 0) {
+    CHECK(c.nc <= 8);
+    for (int i = 0; i < c.nc; i++) CHECK(strcmp(c.d[c.c[i].to].cls, "Paint") == 0 || strcmp(c.d[c.c[i].to].cls, "Discard") == 0);
+  }
+  config_free(&c);
+  str_free(&e.first);
+}
+
 TEST(errors_have_lines) {
   Config c; ErrCtx e;
   CHECK(parse("Idle -> Discard;\n\n  x :: Nope;", &c, &e) < 0);
@@ -116,6 +132,7 @@ int main(void) {
   elements_register_all();
   RUN(declarations_and_ports);
   RUN(compound_and_define);
+  RUN(compound_ports_into_each_other_stay_small);
   RUN(errors_have_lines);
   RUN(router_checks);
   RUN(garbage_never_crashes);
