@@ -434,11 +434,6 @@ public class FirewallProvisioner implements SouthboundListener, SmartLifecycle {
     return all[Math.floorMod(subscriberId.hashCode(), all.length)];
   }
 
-  /** The core bridge label of {@code node}: its label {@code mayfly.core-bridge}, else the default. */
-  String coreBridge(String node) {
-    return nodeBridges(node).bridges();
-  }
-
   private NodeBridges nodeBridges(String node) {
     return coreBridges.computeIfAbsent(node, n -> {
       List<NodeBridges> rows = jdbc.query("SELECT labels, capabilities FROM edge_node WHERE name = ?",
